@@ -1,0 +1,78 @@
+"""`main()`: build settings, logging and collaborators once, then run the bot."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+
+import discord
+from pydantic import ValidationError
+
+from bot.client import StudyBot
+from bot.core.clock import SystemClock
+from bot.endpoints import point_discord_at
+from bot.settings import TOKEN_HELP, Settings
+from bot.store import SchemaTooNewError, Store
+
+log = logging.getLogger("bot")
+
+
+def configure_logging(level: str) -> None:
+    logging.basicConfig(
+        level=level, format="%(asctime)s %(levelname)-7s %(name)s: %(message)s", stream=sys.stderr
+    )
+    # discord.py's gateway chatter at DEBUG drowns everything else.
+    logging.getLogger("discord").setLevel(max(logging.getLevelName(level), logging.INFO))
+
+
+def load_settings() -> Settings | None:
+    try:
+        return Settings()
+    except ValidationError as error:
+        for problem in error.errors():
+            field = ".".join(str(part) for part in problem["loc"]).upper()
+            print(f"backprop: setting {field}: {problem['msg']}", file=sys.stderr)
+        return None
+
+
+def run_bot(*, force_sync: bool, exit_after_sync: bool = False) -> int:
+    settings = load_settings()
+    if settings is None:
+        return 2
+    if not settings.token_is_usable():
+        print(f"backprop: {TOKEN_HELP}", file=sys.stderr)
+        return 2
+    configure_logging(settings.log_level)
+    try:
+        return asyncio.run(_serve(settings, force_sync=force_sync, exit_after_sync=exit_after_sync))
+    except KeyboardInterrupt:
+        return 0
+    except SchemaTooNewError as error:
+        print(f"backprop: {error}", file=sys.stderr)
+        return 1
+
+
+async def _serve(settings: Settings, *, force_sync: bool, exit_after_sync: bool) -> int:
+    assert settings.discord_token is not None
+    token = settings.discord_token.get_secret_value().strip()
+    point_discord_at(settings.discord_api_url, settings.discord_gateway_url)
+    bot = StudyBot(
+        settings=settings, store=Store(settings.database_path), clock=SystemClock(), force_sync=force_sync
+    )
+    async with bot:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            # Docker stops containers with SIGTERM: close the gateway and the database cleanly.
+            loop.add_signal_handler(sig, lambda: asyncio.ensure_future(bot.close()))
+        try:
+            if exit_after_sync:
+                await bot.login(token)  # login runs setup_hook, which syncs
+                print(f"backprop: command sync: {bot.sync_result or 'failed'}")
+                return 0 if bot.sync_result else 1
+            await bot.start(token)
+        except discord.LoginFailure:
+            print("backprop: Discord rejected DISCORD_TOKEN. " + TOKEN_HELP, file=sys.stderr)
+            return 2
+    return 0

@@ -1,0 +1,42 @@
+"""The `backprop` command line: `run`, `sync`, and the curriculum tools."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="backprop", description="Backprop, the ML study-group bot.")
+    subparsers = parser.add_subparsers(dest="command", required=True)
+
+    run = subparsers.add_parser("run", help="run the bot")
+    run.set_defaults(handler=_run)
+    sync = subparsers.add_parser("sync", help="push the slash commands to Discord now, then exit")
+    sync.set_defaults(handler=_sync)
+
+    return parser
+
+
+def _run(args: argparse.Namespace) -> int:
+    from bot.app import run_bot
+
+    return run_bot(force_sync=False)
+
+
+def _sync(args: argparse.Namespace) -> int:
+    from bot.app import run_bot
+
+    return run_bot(force_sync=True, exit_after_sync=True)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    handler = args.handler
+    result: int = handler(args)
+    return result
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,70 @@
+"""The bot: a commands.Bot that receives every collaborator through its constructor."""
+
+from __future__ import annotations
+
+import logging
+
+import discord
+from discord.ext import commands
+
+from bot.core.clock import Clock
+from bot.settings import Settings
+from bot.store import Store
+from bot.sync import sync_commands
+from bot.tree import BackpropTree
+
+log = logging.getLogger(__name__)
+
+EXTENSIONS = ("cogs.guilds", "cogs.help")
+
+
+class StudyBot(commands.Bot):
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        store: Store,
+        clock: Clock,
+        force_sync: bool = False,
+        extensions: tuple[str, ...] = EXTENSIONS,
+    ) -> None:
+        # Slash commands and components need no privileged intents, and no message content.
+        intents = discord.Intents.none()
+        intents.guilds = True
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=intents,
+            tree_cls=BackpropTree,
+            allowed_mentions=discord.AllowedMentions.none(),
+            help_command=None,
+        )
+        self.settings = settings
+        self.store = store
+        self.clock = clock
+        self.force_sync = force_sync
+        self.initial_extensions = extensions
+        self.sync_result: str | None = None
+        self.failed_extensions: list[str] = []
+
+    async def setup_hook(self) -> None:
+        # Runs after login and before the gateway connects: never wait for READY in here.
+        await self.store.open()
+        for extension in self.initial_extensions:
+            try:
+                await self.load_extension(extension)
+            except Exception:
+                # One broken feature must not take the whole bot down with it.
+                log.exception("failed to load extension %s", extension)
+                self.failed_extensions.append(extension)
+        try:
+            self.sync_result = await sync_commands(
+                self.tree, self.store, dev_guild_id=self.settings.dev_guild_id, force=self.force_sync
+            )
+        except discord.HTTPException:
+            log.exception("command sync failed; the previous commands stay in place until the next start")
+
+    async def close(self) -> None:
+        try:
+            await super().close()
+        finally:
+            await self.store.close()

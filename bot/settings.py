@@ -1,0 +1,62 @@
+"""Configuration from the environment and `.env`, validated once in `main()` and passed down."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# A bot token is three base64url segments separated by dots. Checking the shape locally turns a
+# pasted client secret or an empty value into a clear message instead of a 401 from Discord.
+_TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_\-]{20,}\.[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]{20,}$")
+
+TOKEN_HELP = (
+    "DISCORD_TOKEN is missing or malformed: create an application at "
+    "https://discord.com/developers/applications, open Bot > Reset Token, "
+    "and put the token in .env as DISCORD_TOKEN=... (see README.md)."
+)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True
+    )
+
+    discord_token: SecretStr | None = None
+    database_path: Path = Path("data/backprop.db")
+    log_level: str = "INFO"
+    dev_guild_id: int | None = None
+
+    # Where the bot talks to Discord. Unset means discord.py's own endpoints; the tests and the
+    # sandbox point these at the local stand-in.
+    discord_api_url: str | None = None
+    discord_gateway_url: str | None = None
+
+    curriculum_path: Path | None = None
+
+    # Optional OpenAI-compatible LLM backend for /ask.
+    llm_base_url: str | None = None
+    llm_api_key: SecretStr | None = None
+    llm_model: str | None = None
+    llm_connect_timeout: float = Field(default=5.0, gt=0)
+    llm_read_timeout: float = Field(default=60.0, gt=0)
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError("LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL")
+        return level
+
+    @field_validator("discord_token", "llm_api_key", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    def token_is_usable(self) -> bool:
+        if self.discord_token is None:
+            return False
+        return bool(_TOKEN_SHAPE.match(self.discord_token.get_secret_value().strip()))

@@ -1,0 +1,44 @@
+"""Data access. `Store` is the one object the rest of the bot sees; SQL stays in this package."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import TracebackType
+
+from bot.store.database import Database, SchemaTooNewError
+from bot.store.repositories import GuildRecord, GuildRepository, MetaRepository
+
+__all__ = ["GuildRecord", "SchemaTooNewError", "Store"]
+
+
+class Store:
+    """The repositories over one SQLite database.
+
+    Built unopened in `main()` and opened (with migrations) in the bot's `setup_hook`. A
+    PostgreSQL store would offer the same attributes with the same methods; nothing outside this
+    package depends on SQLite.
+    """
+
+    def __init__(self, path: Path | str) -> None:
+        self._db = Database(path)
+        self.meta = MetaRepository(self._db)
+        self.guilds = GuildRepository(self._db)
+
+    @property
+    def is_open(self) -> bool:
+        return self._db.is_open
+
+    async def open(self) -> Store:
+        await self._db.open()
+        return self
+
+    async def close(self) -> None:
+        await self._db.close()
+
+    async def __aenter__(self) -> Store:
+        return await self.open()
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()
