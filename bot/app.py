@@ -20,9 +20,7 @@ log = logging.getLogger("bot")
 
 
 def configure_logging(level: str) -> None:
-    logging.basicConfig(
-        level=level, format="%(asctime)s %(levelname)-7s %(name)s: %(message)s", stream=sys.stderr
-    )
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)-7s %(name)s: %(message)s", stream=sys.stderr)
     # discord.py's gateway chatter at DEBUG drowns everything else.
     logging.getLogger("discord").setLevel(max(logging.getLevelName(level), logging.INFO))
 
@@ -58,9 +56,7 @@ async def _serve(settings: Settings, *, force_sync: bool, exit_after_sync: bool)
     assert settings.discord_token is not None
     token = settings.discord_token.get_secret_value().strip()
     point_discord_at(settings.discord_api_url, settings.discord_gateway_url)
-    bot = StudyBot(
-        settings=settings, store=Store(settings.database_path), clock=SystemClock(), force_sync=force_sync
-    )
+    bot = StudyBot(settings=settings, store=Store(settings.database_path), clock=SystemClock(), force_sync=force_sync)
     async with bot:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):

@@ -36,9 +36,7 @@ def describe_error(error: BaseException) -> str | None:
     if isinstance(error, UserFacingError):
         return error.user_message
     if isinstance(error, app_commands.MissingPermissions):
-        names = ", ".join(
-            _PERMISSION_NAMES.get(p, p.replace("_", " ").title()) for p in error.missing_permissions
-        )
+        names = ", ".join(_PERMISSION_NAMES.get(p, p.replace("_", " ").title()) for p in error.missing_permissions)
         return f"You need the **{names}** permission to do that."
     if isinstance(error, app_commands.BotMissingPermissions):
         names = ", ".join(p.replace("_", " ").title() for p in error.missing_permissions)
@@ -57,9 +55,7 @@ def describe_error(error: BaseException) -> str | None:
 
 
 class BackpropTree(app_commands.CommandTree["StudyBot"]):
-    async def on_error(
-        self, interaction: discord.Interaction[StudyBot], error: app_commands.AppCommandError
-    ) -> None:
+    async def on_error(self, interaction: discord.Interaction[StudyBot], error: app_commands.AppCommandError) -> None:
         await report_error(interaction, error)
 
 

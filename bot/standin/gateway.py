@@ -91,9 +91,7 @@ class Gateway:
         ws = web.WebSocketResponse(max_msg_size=0)
         await ws.prepare(request)
         conn = _Connection(ws, request.query.get("compress"))
-        await conn.send(
-            {"op": HELLO, "d": {"heartbeat_interval": self.heartbeat_interval_ms}, "s": None, "t": None}
-        )
+        await conn.send({"op": HELLO, "d": {"heartbeat_interval": self.heartbeat_interval_ms}, "s": None, "t": None})
         try:
             async for message in ws:
                 if message.type not in (WSMsgType.TEXT, WSMsgType.BINARY):

@@ -14,9 +14,7 @@ if TYPE_CHECKING:
     from bot.standin.server import DiscordStandIn
 
 # Application command option types (v10).
-SUB_COMMAND, SUB_COMMAND_GROUP, STRING, INTEGER, BOOLEAN, USER, CHANNEL, ROLE, MENTIONABLE, NUMBER = range(
-    1, 11
-)
+SUB_COMMAND, SUB_COMMAND_GROUP, STRING, INTEGER, BOOLEAN, USER, CHANNEL, ROLE, MENTIONABLE, NUMBER = range(1, 11)
 
 
 class StandInError(Exception):
@@ -50,9 +48,7 @@ class InteractionHandle:
 
     async def response(self, timeout: float = 5.0) -> dict[str, Any]:
         """The interaction callback body the bot sent (type and data)."""
-        await self._standin.wait_until(
-            lambda: self.record.callback is not None, timeout, f"a response to {self}"
-        )
+        await self._standin.wait_until(lambda: self.record.callback is not None, timeout, f"a response to {self}")
         assert self.record.callback is not None
         return self.record.callback
 
@@ -130,11 +126,7 @@ def build_command_data(
     container = data
     for word in path:
         sub = next(
-            (
-                o
-                for o in schema_options
-                if o["name"] == word and o["type"] in (SUB_COMMAND, SUB_COMMAND_GROUP)
-            ),
+            (o for o in schema_options if o["name"] == word and o["type"] in (SUB_COMMAND, SUB_COMMAND_GROUP)),
             None,
         )
         if sub is None:
@@ -184,13 +176,9 @@ def _coerce(spec: dict[str, Any], value: Any, *, focused: bool) -> Any:
     if kind == STRING:
         text = str(value)
         if "min_length" in spec and len(text) < spec["min_length"]:
-            raise StandInError(
-                f"{spec['name']}: Discord's client requires at least {spec['min_length']} characters"
-            )
+            raise StandInError(f"{spec['name']}: Discord's client requires at least {spec['min_length']} characters")
         if "max_length" in spec and len(text) > spec["max_length"]:
-            raise StandInError(
-                f"{spec['name']}: Discord's client allows at most {spec['max_length']} characters"
-            )
+            raise StandInError(f"{spec['name']}: Discord's client allows at most {spec['max_length']} characters")
         result: Any = text
     elif kind == INTEGER:
         result = int(value)
@@ -207,15 +195,11 @@ def _coerce(spec: dict[str, Any], value: Any, *, focused: bool) -> Any:
             raise StandInError(f"{spec['name']}: above max_value {spec['max_value']}")
     choices = spec.get("choices")
     if choices and result not in [c["value"] for c in choices]:
-        raise StandInError(
-            f"{spec['name']}: {result!r} is not one of the choices {[c['value'] for c in choices]}"
-        )
+        raise StandInError(f"{spec['name']}: {result!r} is not one of the choices {[c['value'] for c in choices]}")
     return result
 
 
-async def wait_until(
-    condition: asyncio.Condition, predicate: Callable[[], bool], timeout: float, what: str
-) -> None:
+async def wait_until(condition: asyncio.Condition, predicate: Callable[[], bool], timeout: float, what: str) -> None:
     try:
         async with condition:
             await asyncio.wait_for(condition.wait_for(predicate), timeout)

@@ -76,9 +76,7 @@ def _error(status: int, code: int, message: str) -> web.Response:
 
 
 class DiscordStandIn:
-    def __init__(
-        self, *, token: str = DEFAULT_TOKEN, interaction_deadline: float = INTERACTION_DEADLINE
-    ) -> None:
+    def __init__(self, *, token: str = DEFAULT_TOKEN, interaction_deadline: float = INTERACTION_DEADLINE) -> None:
         self.token = token
         self.interaction_deadline = interaction_deadline
         self.ids = w.Snowflakes()
@@ -206,9 +204,7 @@ class DiscordStandIn:
         async with self._changed:
             self._changed.notify_all()
 
-    async def wait_until(
-        self, predicate: Callable[[], bool], timeout: float = 5.0, what: str = "a change"
-    ) -> None:
+    async def wait_until(self, predicate: Callable[[], bool], timeout: float = 5.0, what: str = "a change") -> None:
         await wait_until(self._changed, predicate, timeout, what)
 
     async def wait_ready(self, timeout: float = 10.0) -> None:
@@ -250,9 +246,7 @@ class DiscordStandIn:
         schema, path = self._lookup(command, guild)
         if not bypass_permissions:
             self._check_command_permission(schema, guild, user)
-        data = build_command_data(
-            schema, path, options or {}, resolve=lambda t, i: self._resolve(guild, t, i)
-        )
+        data = build_command_data(schema, path, options or {}, resolve=lambda t, i: self._resolve(guild, t, i))
         return await self._dispatch_interaction(2, data, guild=guild, channel=channel, user=user)
 
     async def autocomplete(
@@ -271,9 +265,7 @@ class DiscordStandIn:
         )
         return await self._dispatch_interaction(4, data, guild=guild, channel=channel, user=user)
 
-    async def click(
-        self, message: w.Message, label: str, *, user: w.User, guild: w.Guild
-    ) -> InteractionHandle:
+    async def click(self, message: w.Message, label: str, *, user: w.User, guild: w.Guild) -> InteractionHandle:
         """Press the button whose label or custom_id is `label` on `message`."""
         button = next((b for b in message.buttons() if label in (b.get("label"), b.get("custom_id"))), None)
         if button is None:
@@ -282,9 +274,7 @@ class DiscordStandIn:
         if button.get("disabled"):
             raise StandInError(f"button {label!r} is disabled")
         if "custom_id" not in button:
-            raise StandInError(
-                f"button {label!r} is a link button; Discord does not send an interaction for it"
-            )
+            raise StandInError(f"button {label!r} is a link button; Discord does not send an interaction for it")
         data = {"custom_id": button["custom_id"], "component_type": 2}
         return await self._component(message, data, guild=guild, user=user)
 
@@ -317,14 +307,10 @@ class DiscordStandIn:
         for component in modal.get("components") or []:
             if component.get("type") == 18:  # label wrapping one input
                 child = component["component"]
-                rows.append(
-                    {"type": 18, "id": component.get("id", 0), "component": self._filled(child, values, seen)}
-                )
+                rows.append({"type": 18, "id": component.get("id", 0), "component": self._filled(child, values, seen)})
             else:
                 children = [self._filled(c, values, seen) for c in component.get("components") or []]
-                rows.append(
-                    {"type": component.get("type", 1), "id": component.get("id", 0), "components": children}
-                )
+                rows.append({"type": component.get("type", 1), "id": component.get("id", 0), "components": children})
         unknown = set(values) - seen
         if unknown:
             raise StandInError(f"the modal has no fields {sorted(unknown)}")
@@ -352,15 +338,11 @@ class DiscordStandIn:
         self, message: w.Message, data: dict[str, Any], *, guild: w.Guild, user: w.User
     ) -> InteractionHandle:
         channel = self._channel(int(message.payload["channel_id"]))
-        return await self._dispatch_interaction(
-            3, data, guild=guild, channel=channel, user=user, message=message
-        )
+        return await self._dispatch_interaction(3, data, guild=guild, channel=channel, user=user, message=message)
 
     def _lookup(self, command: str, guild: w.Guild) -> tuple[dict[str, Any], list[str]]:
         name, *path = command.strip().lstrip("/").split()
-        schema = find_command(self.guild_commands.get(guild.id, []), name) or find_command(
-            self.global_commands, name
-        )
+        schema = find_command(self.guild_commands.get(guild.id, []), name) or find_command(self.global_commands, name)
         if schema is None:
             synced = sorted({c["name"] for c in self.global_commands + self.guild_commands.get(guild.id, [])})
             raise StandInError(f"/{name} is not synced; the bot synced {synced}")
@@ -372,9 +354,7 @@ class DiscordStandIn:
         if needed is None:
             return
         if guild.permissions_of(user.id) & int(needed) != int(needed):
-            raise StandInError(
-                f"Discord hides /{schema['name']} from {user.username}: missing permissions {needed}"
-            )
+            raise StandInError(f"Discord hides /{schema['name']} from {user.username}: missing permissions {needed}")
 
     def _resolve(self, guild: w.Guild, option_type: int, object_id: int) -> tuple[str, Any]:
         if option_type == CHANNEL:
@@ -491,15 +471,11 @@ class DiscordStandIn:
                 return key, handler, match.groupdict()
         return f"{method} {path}", self._unknown_route, {}
 
-    async def _answer(
-        self, request: web.Request, key: str, handler: Handler, call: _Call
-    ) -> web.StreamResponse:
+    async def _answer(self, request: web.Request, key: str, handler: Handler, call: _Call) -> web.StreamResponse:
         if self.faults.latency:
             await asyncio.sleep(self.faults.latency)
         auth = request.headers.get("Authorization", "")
-        is_webhook = key.startswith(
-            ("POST /interactions", "POST /webhooks", "GET /webhooks", "PATCH /webhooks")
-        )
+        is_webhook = key.startswith(("POST /interactions", "POST /webhooks", "GET /webhooks", "PATCH /webhooks"))
         if not is_webhook and not key.startswith("DELETE /webhooks") and auth != f"Bot {self.token}":
             return _error(401, 0, "401: Unauthorized")
         fault = self.faults.take(key)
@@ -647,9 +623,7 @@ class DiscordStandIn:
             return None
         ref = call.params["message"]
         message_id = record.original_id if ref == "@original" else int(ref)
-        if message_id is None or (
-            ref != "@original" and message_id not in [*record.followup_ids, record.original_id]
-        ):
+        if message_id is None or (ref != "@original" and message_id not in [*record.followup_ids, record.original_id]):
             return None
         return self.messages.get(message_id)
 
@@ -777,9 +751,7 @@ class DiscordStandIn:
         for key in ("content", "embeds", "components"):
             if key in body and body[key] is not None:
                 payload[key] = body[key]
-        kept_ids = (
-            {str(a.get("id")) for a in body.get("attachments") or []} if "attachments" in body else None
-        )
+        kept_ids = {str(a.get("id")) for a in body.get("attachments") or []} if "attachments" in body else None
         if kept_ids is not None:
             payload["attachments"] = [a for a in payload["attachments"] if str(a["id"]) in kept_ids]
             message.files = [

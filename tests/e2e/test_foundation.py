@@ -22,17 +22,13 @@ async def test_startup_syncs_commands_globally_once(standin: DiscordStandIn, bot
 
 async def test_help_lists_commands_privately(standin: DiscordStandIn, bots: BotRunner, world: World) -> None:
     await bots.start()
-    reply = await (
-        await standin.slash("help", guild=world.guild, channel=world.channel, user=world.member)
-    ).message()
+    reply = await (await standin.slash("help", guild=world.guild, channel=world.channel, user=world.member)).message()
     assert reply.ephemeral
     assert "/help" in reply.text()
     assert not reply.pinged_anyone
 
 
-async def test_rate_limited_callback_is_retried(
-    standin: DiscordStandIn, bots: BotRunner, world: World
-) -> None:
+async def test_rate_limited_callback_is_retried(standin: DiscordStandIn, bots: BotRunner, world: World) -> None:
     await bots.start()
     standin.faults.rate_limit("POST /interactions/{id}/{token}/callback", times=1, retry_after=0.2)
     interaction = await standin.slash("help", guild=world.guild, channel=world.channel, user=world.member)
@@ -48,9 +44,7 @@ async def test_forced_reconnect_resumes_and_a_command_sent_meanwhile_is_answered
     await standin.force_reconnect()
     # Sent while the bot is between connections: Discord replays it on RESUME.
     during = await standin.slash("help", guild=world.guild, channel=world.channel, user=world.member)
-    await standin.wait_until(
-        lambda: standin.gateway.resumes == 1 and standin.gateway.connected, 10, "a RESUME"
-    )
+    await standin.wait_until(lambda: standin.gateway.resumes == 1 and standin.gateway.connected, 10, "a RESUME")
     assert "/help" in (await during.message()).text()
     after = await standin.slash("help", guild=world.guild, channel=world.channel, user=world.owner)
     assert "/help" in (await after.message()).text()
@@ -75,9 +69,7 @@ async def test_restart_on_the_same_database_keeps_data_and_skips_the_sync(
     assert len(standin.requests_to("PUT /applications/{app}/commands")) == 1
 
 
-async def test_dev_guild_gets_commands_at_every_start(
-    standin: DiscordStandIn, bots: BotRunner, world: World
-) -> None:
+async def test_dev_guild_gets_commands_at_every_start(standin: DiscordStandIn, bots: BotRunner, world: World) -> None:
     bot = await bots.start(dev_guild_id=world.guild.id)
     assert bot.sync_result == "guild"
     assert standin.requests_to("PUT /applications/{app}/commands") == []
@@ -125,15 +117,11 @@ async def test_a_command_removed_since_the_last_sync_gets_a_friendly_reply(
 ) -> None:
     bot = await bots.start()
     await bot.remove_cog("Help")  # Discord still shows /help until the next sync
-    reply = await (
-        await standin.slash("help", guild=world.guild, channel=world.channel, user=world.member)
-    ).message()
+    reply = await (await standin.slash("help", guild=world.guild, channel=world.channel, user=world.member)).message()
     assert reply.ephemeral and "no longer available" in reply.text()
 
 
-async def test_commands_must_exist_in_the_synced_schema(
-    standin: DiscordStandIn, bots: BotRunner, world: World
-) -> None:
+async def test_commands_must_exist_in_the_synced_schema(standin: DiscordStandIn, bots: BotRunner, world: World) -> None:
     await bots.start()
     with pytest.raises(StandInError, match="not synced"):
         await standin.slash("nope", guild=world.guild, channel=world.channel, user=world.member)

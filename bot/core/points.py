@@ -1,0 +1,145 @@
+"""Points as ledger entries, and the time windows leaderboards sum them over.
+
+Points are never a running total: each award is an entry with a stable reason code, so
+totals for any period are a sum over entries, and an award can be audited or reversed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from bot.core.clock import as_utc
+from bot.core.schedule import local_date_at, local_to_utc
+
+
+class ChallengeKind(StrEnum):
+    QUIZ = "quiz"
+    NUMERIC = "numeric"
+    SHORT = "short"
+    TASK = "task"
+    READING = "reading"
+
+
+class Difficulty(StrEnum):
+    EASY = "easy"
+    MEDIUM = "medium"
+    HARD = "hard"
+
+
+class Reason(StrEnum):
+    """Stored in the ledger: never rename a value, only add new ones."""
+
+    COMPLETION = "completion"
+    FIRST_TRY = "first_try"
+    STREAK_7 = "streak_7"
+    STREAK_30 = "streak_30"
+    STREAK_100 = "streak_100"
+
+
+BASE_POINTS = {Difficulty.EASY: 10, Difficulty.MEDIUM: 15, Difficulty.HARD: 20}
+UNGRADED_POINTS = 10  # tasks and readings: no answer to judge, so no difficulty scale
+UNGRADED = frozenset({ChallengeKind.TASK, ChallengeKind.READING})
+FIRST_TRY_BONUS = 5
+STREAK_MILESTONES = {7: Reason.STREAK_7, 30: Reason.STREAK_30, 100: Reason.STREAK_100}
+MILESTONE_POINTS = {Reason.STREAK_7: 20, Reason.STREAK_30: 50, Reason.STREAK_100: 150}
+
+
+@dataclass(frozen=True)
+class Completion:
+    member_id: int
+    group_date: date
+    at: datetime  # aware; when the member completed the day
+    kind: ChallengeKind
+    difficulty: Difficulty
+    first_try_correct: bool = False  # ignored for tasks and readings
+
+
+@dataclass(frozen=True)
+class PointsEntry:
+    member_id: int
+    amount: int
+    reason: Reason
+    at: datetime  # UTC
+    group_date: date  # with member_id and reason, a natural unique key: retries can't double-pay
+
+
+def base_points(kind: ChallengeKind, difficulty: Difficulty) -> int:
+    return UNGRADED_POINTS if kind in UNGRADED else BASE_POINTS[difficulty]
+
+
+def entries_for_completion(completion: Completion, streak_before: int, streak_after: int) -> list[PointsEntry]:
+    """The entries to record for one completed day.
+
+    A milestone pays when the streak crosses it (before < m <= after). A streak only grows
+    one day at a time within a run and restarts from 0 after a reset, so each milestone
+    pays once per run.
+    """
+    if streak_before < 0 or streak_after < 0:
+        raise ValueError("streaks are never negative")
+    at = as_utc(completion.at)
+
+    def entry(amount: int, reason: Reason) -> PointsEntry:
+        return PointsEntry(completion.member_id, amount, reason, at, completion.group_date)
+
+    entries = [entry(base_points(completion.kind, completion.difficulty), Reason.COMPLETION)]
+    if completion.first_try_correct and completion.kind not in UNGRADED:
+        entries.append(entry(FIRST_TRY_BONUS, Reason.FIRST_TRY))
+    for days, reason in STREAK_MILESTONES.items():
+        if streak_before < days <= streak_after:
+            entries.append(entry(MILESTONE_POINTS[reason], reason))
+    return entries
+
+
+# --- leaderboard windows -------------------------------------------------------------------
+
+
+class Period(StrEnum):
+    WEEK = "week"  # Monday to Monday
+    MONTH = "month"
+    SEASON = "season"  # from a given start date, open-ended
+    ALL = "all"
+
+
+@dataclass(frozen=True)
+class Window:
+    start: datetime | None  # UTC, inclusive; None means unbounded
+    end: datetime | None  # UTC, exclusive; None means unbounded
+
+    def contains(self, moment: datetime) -> bool:
+        moment = as_utc(moment)
+        return (self.start is None or self.start <= moment) and (self.end is None or moment < self.end)
+
+
+def period_window(
+    period: Period,
+    now: datetime,
+    timezone: str,
+    *,
+    season_start: date | None = None,
+    day_start: time = time(0),
+) -> Window:
+    """The window of `period` containing `now`, with boundaries at local `day_start`.
+
+    Local midnight by default; pass the group's post time to make weeks run from Monday's
+    post to the next Monday's post, matching group days exactly.
+    """
+    zone = ZoneInfo(timezone)
+
+    def boundary(day: date) -> datetime:
+        return local_to_utc(day, day_start, zone)
+
+    today = local_date_at(now, day_start, zone)
+    if period is Period.WEEK:
+        monday = today - timedelta(days=today.weekday())
+        return Window(boundary(monday), boundary(monday + timedelta(days=7)))
+    if period is Period.MONTH:
+        first = today.replace(day=1)
+        return Window(boundary(first), boundary((first + timedelta(days=31)).replace(day=1)))
+    if period is Period.SEASON:
+        if season_start is None:
+            raise ValueError("a season window needs season_start")
+        return Window(boundary(season_start), None)
+    return Window(None, None)
