@@ -16,6 +16,11 @@ def build_parser() -> argparse.ArgumentParser:
     sync = subparsers.add_parser("sync", help="push the slash commands to Discord now, then exit")
     sync.set_defaults(handler=_sync)
 
+    # Curriculum tools (check, show) register themselves here.
+    # (import inside the function keeps `backprop run` start-up independent of optional tools)
+    from bot.curriculum.cli import register as register_curriculum_tools
+
+    register_curriculum_tools(subparsers)
     return parser
 
 
