@@ -12,6 +12,8 @@ from pydantic import ValidationError
 
 from bot.client import StudyBot
 from bot.core.clock import SystemClock
+from bot.curriculum import CurriculumError, load_curriculum
+from bot.curriculum.cli import default_curriculum_path
 from bot.endpoints import point_discord_at
 from bot.settings import TOKEN_HELP, Settings
 from bot.store import SchemaTooNewError, Store
@@ -50,13 +52,23 @@ def run_bot(*, force_sync: bool, exit_after_sync: bool = False) -> int:
     except SchemaTooNewError as error:
         print(f"backprop: {error}", file=sys.stderr)
         return 1
+    except CurriculumError as error:
+        print(f"backprop: the curriculum is invalid:\n{error}", file=sys.stderr)
+        return 1
 
 
 async def _serve(settings: Settings, *, force_sync: bool, exit_after_sync: bool) -> int:
     assert settings.discord_token is not None
     token = settings.discord_token.get_secret_value().strip()
     point_discord_at(settings.discord_api_url, settings.discord_gateway_url)
-    bot = StudyBot(settings=settings, store=Store(settings.database_path), clock=SystemClock(), force_sync=force_sync)
+    curriculum = load_curriculum(settings.curriculum_path or default_curriculum_path())
+    bot = StudyBot(
+        settings=settings,
+        store=Store(settings.database_path),
+        clock=SystemClock(),
+        curriculum=curriculum,
+        force_sync=force_sync,
+    )
     async with bot:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):

@@ -5,9 +5,12 @@ from __future__ import annotations
 import logging
 
 import discord
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from discord.ext import commands
 
 from bot.core.clock import Clock
+from bot.curriculum import Curriculum
+from bot.services.challenges import ChallengeService
 from bot.settings import Settings
 from bot.store import Store
 from bot.sync import sync_commands
@@ -15,7 +18,7 @@ from bot.tree import BackpropTree
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("cogs.guilds", "cogs.help")
+EXTENSIONS = ("cogs.guilds", "cogs.help", "cogs.daily", "cogs.challenge", "cogs.streak")
 
 
 class StudyBot(commands.Bot):
@@ -25,6 +28,8 @@ class StudyBot(commands.Bot):
         settings: Settings,
         store: Store,
         clock: Clock,
+        curriculum: Curriculum,
+        scheduler: AsyncIOScheduler | None = None,
         force_sync: bool = False,
         extensions: tuple[str, ...] = EXTENSIONS,
     ) -> None:
@@ -41,6 +46,10 @@ class StudyBot(commands.Bot):
         self.settings = settings
         self.store = store
         self.clock = clock
+        self.curriculum = curriculum
+        self.challenges = ChallengeService(store, curriculum, clock)
+        # Jobs only say "look at the database now"; what is due lives in the database.
+        self.scheduler = scheduler or AsyncIOScheduler(timezone="UTC")
         self.force_sync = force_sync
         self.initial_extensions = extensions
         self.sync_result: str | None = None
@@ -56,6 +65,7 @@ class StudyBot(commands.Bot):
                 # One broken feature must not take the whole bot down with it.
                 log.exception("failed to load extension %s", extension)
                 self.failed_extensions.append(extension)
+        self.scheduler.start()
         try:
             self.sync_result = await sync_commands(
                 self.tree, self.store, dev_guild_id=self.settings.dev_guild_id, force=self.force_sync
@@ -64,6 +74,8 @@ class StudyBot(commands.Bot):
             log.exception("command sync failed; the previous commands stay in place until the next start")
 
     async def close(self) -> None:
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
         try:
             await super().close()
         finally:

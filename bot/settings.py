@@ -34,6 +34,9 @@ class Settings(BaseSettings):
 
     curriculum_path: Path | None = None
 
+    # How often the scheduler looks for due posts and reminders; due times live in the database.
+    scheduler_tick_seconds: float = Field(default=30.0, gt=0, le=300)
+
     # Optional OpenAI-compatible LLM backend for /ask.
     llm_base_url: str | None = None
     llm_api_key: SecretStr | None = None

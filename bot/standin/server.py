@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 # A token with a real token's shape; the stand-in accepts only this one.
 DEFAULT_TOKEN = "MTAwMDAwMDAwMDAwMDAwMDAw.GstdIn.c3RhbmQtaW4tdG9rZW4tZm9yLXRlc3Rz"
 INTERACTION_DEADLINE = 3.0  # seconds Discord gives a bot to acknowledge an interaction
+NONCE_WINDOW = 300.0  # seconds an enforced nonce deduplicates message creation
 EPHEMERAL, LOADING = 64, 128
 
 
@@ -89,6 +90,7 @@ class DiscordStandIn:
         self.guild_commands: dict[int, list[dict[str, Any]]] = {}
         self.interactions: dict[int, InteractionRecord] = {}
         self.requests: list[RecordedRequest] = []
+        self._nonces: dict[str, tuple[int, float]] = {}
         self.faults = Faults()
         self._changed = asyncio.Condition()
         self._routes: list[tuple[str, re.Pattern[str], str, Handler]] = []
@@ -674,7 +676,16 @@ class DiscordStandIn:
             return _error(404, 10003, "Unknown Channel")
         if not channel.bot_can_send:
             return _error(403, 50013, "Missing Permissions")
-        message = self._store_message(channel.id, call.body or {}, call.files)
+        body = call.body or {}
+        nonce = body.get("nonce")
+        if nonce is not None and body.get("enforce_nonce"):
+            # Discord returns the earlier message instead of creating a duplicate for a few minutes.
+            earlier = self._nonces.get(str(nonce))
+            if earlier is not None and time.monotonic() - earlier[1] < NONCE_WINDOW and earlier[0] in self.messages:
+                return _json(self.messages[earlier[0]].payload)
+        message = self._store_message(channel.id, body, call.files)
+        if nonce is not None:
+            self._nonces[str(nonce)] = (message.id, time.monotonic())
         return _json(message.payload)
 
     def _channel_message(self, call: _Call) -> w.Message | None:

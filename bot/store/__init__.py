@@ -6,9 +6,21 @@ from pathlib import Path
 from types import TracebackType
 
 from bot.store.database import Database, SchemaTooNewError
+from bot.store.groups import GroupRecord, GroupRepository, GroupSettings, PostRecord
+from bot.store.ledger import CompletionRecord, ExcusedDay, LedgerRepository, NewPoints
 from bot.store.repositories import GuildRecord, GuildRepository, MetaRepository
 
-__all__ = ["GuildRecord", "SchemaTooNewError", "Store"]
+__all__ = [
+    "CompletionRecord",
+    "ExcusedDay",
+    "GroupRecord",
+    "GroupSettings",
+    "GuildRecord",
+    "NewPoints",
+    "PostRecord",
+    "SchemaTooNewError",
+    "Store",
+]
 
 
 class Store:
@@ -23,6 +35,8 @@ class Store:
         self._db = Database(path)
         self.meta = MetaRepository(self._db)
         self.guilds = GuildRepository(self._db)
+        self.groups = GroupRepository(self._db)
+        self.ledger = LedgerRepository(self._db)
 
     @property
     def is_open(self) -> bool:

@@ -10,11 +10,22 @@ from pathlib import Path
 
 from bot.client import EXTENSIONS, StudyBot
 from bot.core.clock import FakeClock
+from bot.curriculum import Curriculum, load_curriculum
+from bot.curriculum.cli import default_curriculum_path
 from bot.endpoints import point_discord_at
 from bot.settings import Settings
 from bot.standin import DiscordStandIn
 from bot.standin.world import Channel, Guild, User
 from bot.store import Store
+
+_CURRICULUM: list[Curriculum] = []
+
+
+def shipped_curriculum() -> Curriculum:
+    """Loaded once per test session: it is immutable and takes ~0.2 s to validate."""
+    if not _CURRICULUM:
+        _CURRICULUM.append(load_curriculum(default_curriculum_path()))
+    return _CURRICULUM[0]
 
 
 @dataclass
@@ -52,6 +63,8 @@ class BotRunner:
             "discord_api_url": self.standin.api_url,
             "discord_gateway_url": self.standin.gateway_url,
             "dev_guild_id": None,
+            # The fake clock jumps; the scheduler must notice within a blink, not 30 s.
+            "scheduler_tick_seconds": 0.05,
         }
         values.update(overrides)
         return Settings(_env_file=None, **values)  # type: ignore[call-arg]
@@ -59,7 +72,13 @@ class BotRunner:
     async def start(self, *, extensions: tuple[str, ...] = EXTENSIONS, **overrides: object) -> StudyBot:
         settings = self.settings(**overrides)
         point_discord_at(settings.discord_api_url, settings.discord_gateway_url)
-        bot = StudyBot(settings=settings, store=Store(self.database), clock=self.clock, extensions=extensions)
+        bot = StudyBot(
+            settings=settings,
+            store=Store(self.database),
+            clock=self.clock,
+            curriculum=shipped_curriculum(),
+            extensions=extensions,
+        )
         task = asyncio.create_task(bot.start(self.standin.token))
         self._running.append((bot, task))
         ready = asyncio.create_task(bot.wait_until_ready())

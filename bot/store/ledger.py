@@ -1,0 +1,203 @@
+"""The ledger: completed days, wrong tries, excused days and points entries."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from bot.store.database import Database
+from bot.store.timeutil import from_db, to_db
+
+WHOLE_GROUP = 0  # excused_days.user_id for days excused for everyone
+
+
+@dataclass(frozen=True)
+class CompletionRecord:
+    guild_id: int
+    user_id: int
+    group_date: date
+    challenge_id: str
+    how: str
+    link: str | None
+    first_try: bool
+    completed_at: datetime
+
+
+@dataclass(frozen=True)
+class NewPoints:
+    amount: int
+    reason: str
+    group_date: date | None
+    at: datetime
+
+
+@dataclass(frozen=True)
+class ExcusedDay:
+    group_date: date
+    reason: str
+    whole_group: bool
+    by_user_id: int | None
+
+
+class LedgerRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def completion(self, guild_id: int, user_id: int, group_date: date) -> CompletionRecord | None:
+        row = await self._db.fetch_one(
+            "SELECT * FROM completions WHERE guild_id = ? AND user_id = ? AND group_date = ?",
+            (guild_id, user_id, group_date.isoformat()),
+        )
+        if row is None:
+            return None
+        return CompletionRecord(
+            guild_id=int(row["guild_id"]),
+            user_id=int(row["user_id"]),
+            group_date=date.fromisoformat(row["group_date"]),
+            challenge_id=str(row["challenge_id"]),
+            how=str(row["how"]),
+            link=row["link"],
+            first_try=bool(row["first_try"]),
+            completed_at=from_db(row["completed_at"]),
+        )
+
+    async def record_completion(
+        self,
+        guild_id: int,
+        user_id: int,
+        group_date: date,
+        *,
+        challenge_id: str,
+        how: str,
+        link: str | None,
+        first_try: bool,
+        at: datetime,
+        points: Sequence[NewPoints],
+    ) -> bool:
+        """Write the completion and its points together; False if the day was already completed.
+
+        The primary key makes a second completion of the same day a no-op, so a double click,
+        a retry or two processes can never pay twice.
+        """
+        async with self._db.transaction() as conn:
+            cursor = await conn.execute(
+                """
+                INSERT INTO completions (guild_id, user_id, group_date, challenge_id, how, link, first_try,
+                                         completed_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT DO NOTHING
+                """,
+                (
+                    guild_id,
+                    user_id,
+                    group_date.isoformat(),
+                    challenge_id,
+                    how,
+                    link,
+                    int(first_try),
+                    to_db(at),
+                ),
+            )
+            if cursor.rowcount != 1:
+                return False
+            await conn.executemany(
+                "INSERT INTO points (guild_id, user_id, amount, reason, group_date, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        guild_id,
+                        user_id,
+                        p.amount,
+                        p.reason,
+                        p.group_date.isoformat() if p.group_date else None,
+                        to_db(p.at),
+                    )
+                    for p in points
+                ],
+            )
+            return True
+
+    async def add_wrong_try(self, guild_id: int, user_id: int, group_date: date) -> int:
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                """
+                INSERT INTO attempts (guild_id, user_id, group_date, wrong_tries) VALUES (?, ?, ?, 1)
+                ON CONFLICT DO UPDATE SET wrong_tries = wrong_tries + 1
+                """,
+                (guild_id, user_id, group_date.isoformat()),
+            )
+            async with conn.execute(
+                "SELECT wrong_tries FROM attempts WHERE guild_id = ? AND user_id = ? AND group_date = ?",
+                (guild_id, user_id, group_date.isoformat()),
+            ) as cursor:
+                row = await cursor.fetchone()
+        return int(row[0]) if row else 0
+
+    async def wrong_tries(self, guild_id: int, user_id: int, group_date: date) -> int:
+        row = await self._db.fetch_one(
+            "SELECT wrong_tries FROM attempts WHERE guild_id = ? AND user_id = ? AND group_date = ?",
+            (guild_id, user_id, group_date.isoformat()),
+        )
+        return int(row[0]) if row else 0
+
+    async def completed_dates(self, guild_id: int, user_id: int) -> list[date]:
+        rows = await self._db.fetch_all(
+            "SELECT group_date FROM completions WHERE guild_id = ? AND user_id = ? ORDER BY group_date",
+            (guild_id, user_id),
+        )
+        return [date.fromisoformat(row[0]) for row in rows]
+
+    async def excuse(
+        self,
+        guild_id: int,
+        group_date: date,
+        reason: str,
+        now: datetime,
+        *,
+        user_id: int = WHOLE_GROUP,
+        by_user_id: int | None = None,
+    ) -> None:
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                """
+                INSERT INTO excused_days (guild_id, user_id, group_date, reason, by_user_id, created_at)
+                VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT DO UPDATE SET reason = excluded.reason, by_user_id = excluded.by_user_id
+                """,
+                (guild_id, user_id, group_date.isoformat(), reason, by_user_id, to_db(now)),
+            )
+
+    async def excuse_range(self, guild_id: int, first: date, last: date, reason: str, now: datetime) -> None:
+        """Excuse every group day from first to last inclusive (a pause, a long outage)."""
+        days = [first.fromordinal(o) for o in range(first.toordinal(), last.toordinal() + 1)]
+        async with self._db.transaction() as conn:
+            await conn.executemany(
+                """
+                INSERT INTO excused_days (guild_id, user_id, group_date, reason, created_at)
+                VALUES (?, 0, ?, ?, ?) ON CONFLICT DO NOTHING
+                """,
+                [(guild_id, day.isoformat(), reason, to_db(now)) for day in days],
+            )
+
+    async def excused_days(self, guild_id: int, user_id: int) -> list[ExcusedDay]:
+        rows = await self._db.fetch_all(
+            "SELECT * FROM excused_days WHERE guild_id = ? AND user_id IN (0, ?) ORDER BY group_date",
+            (guild_id, user_id),
+        )
+        return [
+            ExcusedDay(
+                group_date=date.fromisoformat(row["group_date"]),
+                reason=str(row["reason"]),
+                whole_group=row["user_id"] == WHOLE_GROUP,
+                by_user_id=row["by_user_id"],
+            )
+            for row in rows
+        ]
+
+    async def points_total(self, guild_id: int, user_id: int) -> int:
+        row = await self._db.fetch_one(
+            "SELECT COALESCE(SUM(amount), 0) FROM points WHERE guild_id = ? AND user_id = ?",
+            (guild_id, user_id),
+        )
+        return int(row[0]) if row else 0

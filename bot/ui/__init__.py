@@ -1,0 +1,1 @@
+"""Discord-facing pieces shared by several cogs: embeds, persistent components, modals."""
