@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -29,3 +30,22 @@ async def bots(standin: DiscordStandIn, tmp_path: Path) -> AsyncIterator[BotRunn
     finally:
         await runner.stop_all()
         point_discord_at(None, None)
+
+
+@pytest.fixture(autouse=True)
+def no_unexpected_errors(request: pytest.FixtureRequest, caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """Fail an end-to-end test when the bot logged an error it did not expect.
+
+    A double interaction response or an exception in a view callback leaves the member's reply
+    intact but logs an error; without this the test would pass.
+    """
+    caplog.set_level(logging.WARNING)
+    yield
+    if request.node.get_closest_marker("allow_errors"):
+        return
+    errors = [
+        r
+        for r in caplog.get_records("call")
+        if r.levelno >= logging.ERROR and r.name.startswith(("bot", "cogs", "discord"))
+    ]
+    assert not errors, "the bot logged errors:\n" + "\n".join(f"{r.name}: {r.getMessage()}" for r in errors)
