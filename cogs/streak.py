@@ -86,7 +86,7 @@ class Streak(commands.GroupCog, group_name="streak", group_description="Streaks 
         await interaction.response.send_message(text, ephemeral=True)
 
     @app_commands.command(name="repair", description="Excuse a member's day so it doesn't break their streak (admins)")
-    @app_commands.default_permissions(manage_guild=True)
+    # Discord hides only top-level commands by permission; this subcommand relies on the runtime check.
     @app_commands.describe(member="Whose day", day="The group day, YYYY-MM-DD", reason="Why, for the record")
     async def streak_repair(
         self,
