@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -15,6 +16,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(handler=_run)
     sync = subparsers.add_parser("sync", help="push the slash commands to Discord now, then exit")
     sync.set_defaults(handler=_sync)
+    sandbox = subparsers.add_parser("sandbox", help="try Backprop locally without Discord")
+    sandbox.add_argument("--script", type=Path, help="run these lines instead of reading the terminal")
+    sandbox.add_argument("--out", type=Path, default=Path("sandbox-out"), help="where attachments are saved")
+    sandbox.set_defaults(handler=_sandbox)
 
     # Curriculum tools (check, show) register themselves here.
     # (import inside the function keeps `backprop run` start-up independent of optional tools)
@@ -28,6 +33,12 @@ def _run(args: argparse.Namespace) -> int:
     from bot.app import run_bot
 
     return run_bot(force_sync=False)
+
+
+def _sandbox(args: argparse.Namespace) -> int:
+    from bot.sandbox import run_sandbox
+
+    return run_sandbox(args.script, args.out)
 
 
 def _sync(args: argparse.Namespace) -> int:
