@@ -68,6 +68,11 @@ def _resource_text(day: Day) -> str | None:
     return f"[{resource.title}]({resource.url})" if resource.url else resource.title
 
 
+def _label(text: str, limit: int = 100) -> str:
+    """Select labels stop at 100 characters; the embed above shows the option in full."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def day_view(day: Day) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
     stamp = day.group_date.isoformat()
@@ -118,7 +123,7 @@ class QuizSelect(discord.ui.DynamicItem[discord.ui.Select[Any]], template=rf"bp:
             custom_id=f"bp:quiz:{stamp}",
             placeholder="Choose your answer",
             options=[
-                discord.SelectOption(label=f"{OPTION_LETTERS[i]}) {option}"[:100], value=OPTION_LETTERS[i])
+                discord.SelectOption(label=_label(f"{OPTION_LETTERS[i]}) {option}"), value=OPTION_LETTERS[i])
                 for i, option in enumerate(options)
             ],
         )
