@@ -4,36 +4,11 @@ from __future__ import annotations
 
 import math
 from fractions import Fraction
-from pathlib import Path
 from statistics import fmean
-from typing import Any
 
-import yaml
+from tests.unit.curriculum.phase_checks import Phase, PhaseChecks, sigmoid
 
-PHASE_FILE = Path(__file__).resolve().parents[3] / "curriculum" / "phases" / "04-classical-ml.yaml"
-
-TARGET_CHALLENGES = 62
-MIN_CONCEPTS = 28
-MIN_AUTO_GRADED_SHARE = 0.70
-AUTO_GRADED_KINDS = {"quiz", "numeric", "short"}
-ANCHORS = {
-    "supervised-learning", "unsupervised-learning", "linear-regression", "logistic-regression",
-    "loss-function", "gradient-descent", "overfitting", "underfitting", "bias-variance-tradeoff",
-    "regularization", "train-test-split", "cross-validation", "decision-tree", "random-forest",
-    "gradient-boosting", "support-vector-machine", "k-nearest-neighbors", "k-means", "dbscan",
-    "confusion-matrix", "precision", "recall", "f1-score", "roc-auc", "class-imbalance",
-    "hyperparameter-tuning", "pca",
-}  # fmt: skip
-
-
-def _load() -> dict[str, Any]:
-    with PHASE_FILE.open(encoding="utf-8") as handle:
-        data: dict[str, Any] = yaml.safe_load(handle)
-    return data
-
-
-def _sigmoid(z: float) -> float:
-    return 1 / (1 + math.exp(-z))
+PHASE = Phase("classical-ml", 4, "ml-", challenges=62, min_concepts=28, min_auto_share=0.70)
 
 
 def _gini(counts: list[int]) -> float:
@@ -93,7 +68,7 @@ COMPUTED: dict[str, float] = {
     "ml-linreg-cost-function": sum((2 * x + 0.5 - y) ** 2 for x, y in zip([1, 2, 3, 4], [3, 5, 6, 9], strict=True))
     / (2 * 4),
     "ml-gd-update-weight": _gd_step_w(),
-    "ml-sigmoid-of-score": _sigmoid(0.8 * 2 + -0.4 * 1 - 0.2),
+    "ml-sigmoid-of-score": sigmoid(0.8 * 2 + -0.4 * 1 - 0.2),
     "ml-log-loss-single": -math.log(1 - 0.3),
     # 2*x1 - 1*x2 - 4 = 0 with x2 = 2
     "ml-logreg-decision-boundary": (4 + 1 * 2) / 2,
@@ -124,17 +99,9 @@ COMPUTED: dict[str, float] = {
 }
 
 
-def test_every_numeric_answer_is_recomputed_and_within_tolerance() -> None:
-    challenges = _load()["challenges"]
-    numeric = {c["id"]: c for c in challenges if c["kind"] == "numeric"}
-    assert set(COMPUTED) == set(numeric)
-    for challenge_id, challenge in numeric.items():
-        computed = float(COMPUTED[challenge_id])
-        assert abs(challenge["answer"] - computed) <= challenge["tolerance"], (
-            challenge_id,
-            challenge["answer"],
-            computed,
-        )
+class TestSharedChecks(PhaseChecks):
+    phase = PHASE
+    computed = COMPUTED
 
 
 def test_knn_vote_quiz_key() -> None:
@@ -153,25 +120,5 @@ def test_knn_vote_quiz_key() -> None:
     labels = [label for _, label in ranked[:5]]
     winner = max(set(labels), key=labels.count)
     assert labels.count(winner) == 3
-    quiz = next(c for c in _load()["challenges"] if c["id"] == "ml-knn-majority-vote")
+    quiz = next(c for c in PHASE.load()["challenges"] if c["id"] == "ml-knn-majority-vote")
     assert quiz["answer"] == winner
-
-
-def test_quiz_answers_are_options() -> None:
-    for challenge in _load()["challenges"]:
-        if challenge["kind"] == "quiz":
-            assert challenge["options"].count(challenge["answer"]) == 1, challenge["id"]
-
-
-def test_counts_and_anchors() -> None:
-    data = _load()
-    challenges, concepts = data["challenges"], data["concepts"]
-    assert data["phase"]["id"] == "classical-ml"
-    assert data["phase"]["order"] == 4
-    assert len(challenges) == TARGET_CHALLENGES
-    assert len({c["id"] for c in challenges}) == TARGET_CHALLENGES
-    assert all(c["id"].startswith("ml-") for c in challenges)
-    assert len(concepts) >= MIN_CONCEPTS
-    auto = sum(1 for c in challenges if c["kind"] in AUTO_GRADED_KINDS)
-    assert auto / len(challenges) >= MIN_AUTO_GRADED_SHARE
-    assert ANCHORS.issubset(c["id"] for c in concepts)

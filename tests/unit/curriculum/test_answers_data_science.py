@@ -4,33 +4,12 @@ from __future__ import annotations
 
 import math
 import statistics
-from pathlib import Path
-from typing import Any
 
 import pytest
-import yaml
 
-PHASE_FILE = Path(__file__).resolve().parents[3] / "curriculum" / "phases" / "03-data-science.yaml"
+from tests.unit.curriculum.phase_checks import Phase, PhaseChecks
 
-TARGET_CHALLENGES = 26
-MIN_CONCEPTS = 13
-MIN_AUTO_SHARE = 0.70
-AUTO_KINDS = {"quiz", "numeric", "short"}
-OWN_ANCHORS = {
-    "missing-values",
-    "exploratory-data-analysis",
-    "feature-engineering",
-    "one-hot-encoding",
-    "feature-scaling",
-    "outliers",
-    "data-leakage",
-}
-
-
-def _load() -> dict[str, Any]:
-    with PHASE_FILE.open(encoding="utf-8") as fh:
-        data: dict[str, Any] = yaml.safe_load(fh)
-    return data
+PHASE = Phase("data-science", 3, "ds-", challenges=26, min_concepts=13, min_auto_share=0.70)
 
 
 def _quantile_linear(values: list[float], q: float) -> float:
@@ -105,24 +84,9 @@ def _compute() -> dict[str, float]:
 COMPUTED = _compute()
 
 
-def _numeric_challenges() -> dict[str, dict[str, Any]]:
-    return {c["id"]: c for c in _load()["challenges"] if c["kind"] == "numeric"}
-
-
-def test_every_numeric_challenge_is_recomputed() -> None:
-    assert set(_numeric_challenges()) == set(COMPUTED)
-
-
-@pytest.mark.parametrize("challenge_id", sorted(COMPUTED))
-def test_numeric_answer_matches_computation(challenge_id: str) -> None:
-    challenge = _numeric_challenges()[challenge_id]
-    tolerance = float(challenge["tolerance"])
-    assert tolerance > 0
-    assert abs(float(challenge["answer"]) - COMPUTED[challenge_id]) <= tolerance, (
-        challenge_id,
-        challenge["answer"],
-        COMPUTED[challenge_id],
-    )
+class TestSharedChecks(PhaseChecks):
+    phase = PHASE
+    computed = COMPUTED
 
 
 def test_quiz_side_facts() -> None:
@@ -139,26 +103,3 @@ def test_quiz_side_facts() -> None:
     metres = [1.2, 0.4, 1.9, 0.7]
     scaled = [(v - min(metres)) / (max(metres) - min(metres)) for v in metres]
     assert sorted(range(4), key=metres.__getitem__) == sorted(range(4), key=scaled.__getitem__)
-
-
-def test_quiz_answers_are_options() -> None:
-    for challenge in _load()["challenges"]:
-        if challenge["kind"] == "quiz":
-            options = challenge["options"]
-            assert 3 <= len(options) <= 5, challenge["id"]
-            assert len(set(options)) == len(options), challenge["id"]
-            assert options.count(challenge["answer"]) == 1, challenge["id"]
-
-
-def test_counts() -> None:
-    data = _load()
-    challenges = data["challenges"]
-    assert data["phase"]["id"] == "data-science"
-    assert data["phase"]["order"] == 3
-    assert len(challenges) == TARGET_CHALLENGES
-    assert len(data["concepts"]) >= MIN_CONCEPTS
-    auto = sum(1 for c in challenges if c["kind"] in AUTO_KINDS)
-    assert auto / len(challenges) >= MIN_AUTO_SHARE
-    assert all(c["id"].startswith("ds-") for c in challenges)
-    assert len({c["id"] for c in challenges}) == len(challenges)
-    assert {c["id"] for c in data["concepts"]} >= OWN_ANCHORS

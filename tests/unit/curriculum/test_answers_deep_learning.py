@@ -4,159 +4,14 @@ from __future__ import annotations
 
 import math
 from fractions import Fraction
-from pathlib import Path
-from typing import Any
 
-import pytest
-import yaml
+from tests.unit.curriculum.phase_checks import Phase, PhaseChecks, anchors_of_other_phases, dot, sigmoid, softmax
 
-PHASE_FILE = Path(__file__).resolve().parents[3] / "curriculum" / "phases" / "05-deep-learning.yaml"
-
-TARGET_CHALLENGES = 56
-MIN_CONCEPTS = 26
-MIN_AUTO_SHARE = 0.70
-AUTO_KINDS = {"quiz", "numeric", "short"}
-
-OWN_ANCHORS = {
-    "neural-network",
-    "perceptron",
-    "activation-function",
-    "backpropagation",
-    "learning-rate",
-    "batch-size",
-    "epoch",
-    "dropout",
-    "batch-normalization",
-    "convolutional-neural-network",
-    "recurrent-neural-network",
-    "lstm",
-    "transformer",
-    "attention-mechanism",
-    "embedding",
-    "transfer-learning",
-    "pytorch-tensor",
-    "optimizer-adam",
-}
-
-# Anchor concept ids of the other phases (curriculum spec), which `related` may point at.
-OTHER_ANCHORS = {
-    "vector",
-    "matrix",
-    "dot-product",
-    "matrix-multiplication",
-    "eigenvalues-eigenvectors",
-    "derivative",
-    "partial-derivative",
-    "gradient",
-    "chain-rule",
-    "probability-distribution",
-    "bayes-theorem",
-    "expected-value",
-    "variance",
-    "normal-distribution",
-    "hypothesis-testing",
-    "p-value",
-    "confidence-interval",
-    "python-list",
-    "python-dictionary",
-    "numpy-array",
-    "broadcasting",
-    "vectorization",
-    "pandas-dataframe",
-    "groupby",
-    "sql-join",
-    "git-branch",
-    "pull-request",
-    "virtual-environment",
-    "unit-testing",
-    "jupyter-notebook",
-    "missing-values",
-    "exploratory-data-analysis",
-    "feature-engineering",
-    "one-hot-encoding",
-    "feature-scaling",
-    "outliers",
-    "data-leakage",
-    "supervised-learning",
-    "unsupervised-learning",
-    "linear-regression",
-    "logistic-regression",
-    "loss-function",
-    "gradient-descent",
-    "overfitting",
-    "underfitting",
-    "bias-variance-tradeoff",
-    "regularization",
-    "train-test-split",
-    "cross-validation",
-    "decision-tree",
-    "random-forest",
-    "gradient-boosting",
-    "support-vector-machine",
-    "k-nearest-neighbors",
-    "k-means",
-    "dbscan",
-    "confusion-matrix",
-    "precision",
-    "recall",
-    "f1-score",
-    "roc-auc",
-    "class-imbalance",
-    "hyperparameter-tuning",
-    "pca",
-    "rest-api",
-    "fastapi",
-    "docker-container",
-    "experiment-tracking",
-    "model-registry",
-    "ci-cd",
-    "model-monitoring",
-    "data-drift",
-    "concept-drift",
-    "etl",
-    "workflow-orchestration",
-    "feature-store",
-    "data-versioning",
-    "kaggle-competition",
-    "end-to-end-project",
-    "model-card",
-    "technical-writing",
-    "open-source-contribution",
-    "object-detection",
-    "image-segmentation",
-    "large-language-model",
-    "tokenization",
-    "collaborative-filtering",
-    "content-based-filtering",
-    "cold-start-problem",
-    "reinforcement-learning",
-    "edge-ai",
-    "model-quantization",
-}
-
-
-def _load() -> dict[str, Any]:
-    with PHASE_FILE.open(encoding="utf-8") as fh:
-        data: dict[str, Any] = yaml.safe_load(fh)
-    return data
-
-
-def _dot(a: list[float], b: list[float]) -> float:
-    return sum(x * y for x, y in zip(a, b, strict=True))
-
-
-def _sigmoid(z: float) -> float:
-    return 1 / (1 + math.exp(-z))
+PHASE = Phase("deep-learning", 5, "dl-", challenges=56, min_concepts=26, min_auto_share=0.70)
 
 
 def _relu(z: float) -> float:
     return max(0.0, z)
-
-
-def _softmax(z: list[float]) -> list[float]:
-    exps = [math.exp(v) for v in z]
-    total = sum(exps)
-    return [e / total for e in exps]
 
 
 def _conv_out(w: int, k: int, p: int, s: int) -> int:
@@ -172,12 +27,12 @@ def _computed() -> dict[str, float]:
     values: dict[str, float] = {}
 
     # ---- nn-basics
-    values["dl-neuron-relu-output"] = _relu(_dot([0.5, -0.25, 2], [2, -1, 0.5]) - 0.5)
-    values["dl-neuron-tanh-output"] = math.tanh(_dot([0.3, -0.8], [1, 2]) + 0.4)
+    values["dl-neuron-relu-output"] = _relu(dot([0.5, -0.25, 2], [2, -1, 0.5]) - 0.5)
+    values["dl-neuron-tanh-output"] = math.tanh(dot([0.3, -0.8], [1, 2]) + 0.4)
     x = [1.0, 2.0]
-    hidden = [_relu(_dot([0.5, -1], x) + 0), _relu(_dot([1, 0.5], x) - 1)]
-    values["dl-forward-pass-two-layer"] = _dot([2, -1], hidden) + 0.5
-    values["dl-softmax-probability"] = _softmax([2.0, 1.0, 0.1])[0]
+    hidden = [_relu(dot([0.5, -1], x) + 0), _relu(dot([1, 0.5], x) - 1)]
+    values["dl-forward-pass-two-layer"] = dot([2, -1], hidden) + 0.5
+    values["dl-softmax-probability"] = softmax([2.0, 1.0, 0.1])[0]
 
     # ---- backprop
     values["dl-mean-cross-entropy"] = (-math.log(0.2) - math.log(0.8)) / 2
@@ -190,7 +45,7 @@ def _computed() -> dict[str, float]:
     values["dl-chain-rule-two-layers"] = float(2 * (y_hat - y1) * w2 * x1)
     # z = w*x + b, a = sigmoid(z), L = 0.5*(a - y)^2
     z = 0.5 * 2 - 1
-    a = _sigmoid(z)
+    a = sigmoid(z)
     values["dl-chain-rule-sigmoid-neuron"] = (a - 1) * a * (1 - a) * 2
     values["dl-batches-per-epoch"] = math.ceil(50_000 / 128)
     values["dl-step-lr-schedule"] = float(Fraction(1, 10) * Fraction(1, 2) ** (25 // 10))
@@ -226,7 +81,7 @@ def _computed() -> dict[str, float]:
     # ---- cnn
     patch = [[1, 2, 0], [0, 1, 3], [2, 1, 1]]
     kernel = [[1, 0, -1], [1, 0, -1], [1, 0, -1]]
-    values["dl-conv-single-position"] = sum(_dot(p, k) for p, k in zip(patch, kernel, strict=True)) + 0.5
+    values["dl-conv-single-position"] = sum(dot(p, k) for p, k in zip(patch, kernel, strict=True)) + 0.5
     size = _conv_out(64, 5, 0, 1)  # 5x5 conv, stride 1, no padding
     size = _conv_out(size, 2, 0, 2)  # 2x2 max pool, stride 2
     values["dl-conv-stack-output-size"] = _conv_out(size, 3, 1, 2)  # 3x3 conv, stride 2, padding 1
@@ -243,27 +98,43 @@ def _computed() -> dict[str, float]:
     values["dl-rnn-parameter-count"] = 20 * 10 + 20 * 20 + 20
 
     # ---- transformers
-    values["dl-attention-dot-score"] = _dot([1, 2, 0, 1], [2, 1, 1, 0]) / math.sqrt(4)
+    values["dl-attention-dot-score"] = dot([1, 2, 0, 1], [2, 1, 1, 0]) / math.sqrt(4)
     values["dl-attention-weight-count"] = 8 * 512 * 512
     q = [2.0, 0.0]
-    scores = [_dot(q, k) / math.sqrt(2) for k in ([1.0, 1.0], [0.0, 1.0])]
-    weights = _softmax(scores)
-    values["dl-attention-output"] = _dot(weights, [10.0, 2.0])
+    scores = [dot(q, k) / math.sqrt(2) for k in ([1.0, 1.0], [0.0, 1.0])]
+    weights = softmax(scores)
+    values["dl-attention-output"] = dot(weights, [10.0, 2.0])
 
     # ---- transfer-learning
     values["dl-frozen-backbone-params"] = _dense_params(512, 5)
     return values
 
 
-def test_numeric_answers_match_recomputation() -> None:
-    data = _load()
-    numeric = {c["id"]: c for c in data["challenges"] if c["kind"] == "numeric"}
-    computed = _computed()
-    assert set(computed) == set(numeric), "every numeric challenge needs a recomputation, and only those"
-    for challenge_id, challenge in numeric.items():
-        tolerance = challenge["tolerance"]
-        assert tolerance > 0, challenge_id
-        assert challenge["answer"] == pytest.approx(computed[challenge_id], abs=tolerance), challenge_id
+COMPUTED = _computed()
+
+
+class TestSharedChecks(PhaseChecks):
+    phase = PHASE
+    computed = COMPUTED
+
+    def test_counts(self) -> None:
+        """The shared counts, then this phase's title and references."""
+        super().test_counts()
+        data = PHASE.load()
+        phase, challenges, concepts = data["phase"], data["challenges"], data["concepts"]
+        assert phase["title"] == "Deep learning"
+        topics = {t["id"] for t in phase["topics"]}
+        resources = {r["id"] for r in phase["resources"]}
+        concept_ids = {c["id"] for c in concepts}
+        other_anchors = anchors_of_other_phases(PHASE.id)  # which `related` may point at
+        assert len(concept_ids) == len(concepts)
+        assert not concept_ids & other_anchors
+        for item in [*challenges, *concepts]:
+            assert item["topic"] in topics, item["id"]
+            assert item["resource"] in resources, item["id"]
+        for concept in concepts:
+            for related in concept["related"]:
+                assert related in concept_ids | other_anchors, (concept["id"], related)
 
 
 def test_worked_numbers_in_explanations() -> None:
@@ -304,41 +175,3 @@ def test_worked_numbers_in_explanations() -> None:
     assert 0.1 * 0.5 ** (15 // 10) == 0.05
     # dl-frozen-backbone-params: 2,560 weights plus 5 biases
     assert 512 * 5 == 2560
-
-
-def test_quiz_answers_are_options() -> None:
-    data = _load()
-    for challenge in data["challenges"]:
-        if challenge["kind"] == "quiz":
-            options = challenge["options"]
-            assert 3 <= len(options) <= 5, challenge["id"]
-            assert len(set(options)) == len(options), challenge["id"]
-            assert options.count(challenge["answer"]) == 1, challenge["id"]
-
-
-def test_counts_and_references() -> None:
-    data = _load()
-    phase = data["phase"]
-    assert (phase["id"], phase["order"], phase["title"]) == ("deep-learning", 5, "Deep learning")
-    challenges = data["challenges"]
-    concepts = data["concepts"]
-    assert len(challenges) == TARGET_CHALLENGES
-    assert len(concepts) >= MIN_CONCEPTS
-    auto = sum(1 for c in challenges if c["kind"] in AUTO_KINDS)
-    assert auto / len(challenges) >= MIN_AUTO_SHARE
-    assert all(c["id"].startswith("dl-") for c in challenges)
-    assert len({c["id"] for c in challenges}) == len(challenges)
-    assert all(len(c["prompt"]) <= 900 for c in challenges)
-
-    topics = {t["id"] for t in phase["topics"]}
-    resources = {r["id"] for r in phase["resources"]}
-    concept_ids = {c["id"] for c in concepts}
-    assert len(concept_ids) == len(concepts)
-    assert concept_ids >= OWN_ANCHORS
-    assert not concept_ids & OTHER_ANCHORS
-    for item in [*challenges, *concepts]:
-        assert item["topic"] in topics, item["id"]
-        assert item["resource"] in resources, item["id"]
-    for concept in concepts:
-        for related in concept["related"]:
-            assert related in concept_ids | OTHER_ANCHORS, (concept["id"], related)

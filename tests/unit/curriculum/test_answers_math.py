@@ -4,40 +4,25 @@ from __future__ import annotations
 
 import math
 from fractions import Fraction
-from pathlib import Path
 from statistics import NormalDist, stdev
-from typing import Any
 
-import pytest
-import yaml
+from tests.unit.curriculum.phase_checks import (
+    Phase,
+    PhaseChecks,
+    check_answer_positions_vary,
+    cosine,
+    dot,
+    norm,
+    sigmoid,
+)
 
-PHASE_FILE = Path(__file__).resolve().parents[3] / "curriculum" / "phases" / "01-math.yaml"
-
-TARGET_CHALLENGES = 46
-MIN_CONCEPTS = 26
-MIN_AUTO_SHARE = 0.85
-AUTO_KINDS = {"quiz", "numeric", "short"}
-
-
-def _load() -> dict[str, Any]:
-    with PHASE_FILE.open(encoding="utf-8") as fh:
-        data: dict[str, Any] = yaml.safe_load(fh)
-    return data
-
-
-def _dot(a: list[float], b: list[float]) -> float:
-    assert len(a) == len(b)
-    return sum(x * y for x, y in zip(a, b, strict=True))
-
-
-def _norm(a: list[float]) -> float:
-    return math.sqrt(_dot(a, a))
+PHASE = Phase("math", 1, "math-", challenges=46, min_concepts=26, min_auto_share=0.85)
 
 
 def _matmul(a: list[list[float]], b: list[list[float]]) -> list[list[float]]:
     assert len(a[0]) == len(b)
     cols = [[row[j] for row in b] for j in range(len(b[0]))]
-    return [[_dot(row, col) for col in cols] for row in a]
+    return [[dot(row, col) for col in cols] for row in a]
 
 
 def _det2(m: list[list[float]]) -> float:
@@ -49,10 +34,6 @@ def _eigenvalues_2x2(m: list[list[float]]) -> tuple[float, float]:
     det = _det2(m)
     disc = math.sqrt(tr * tr - 4 * det)
     return (tr + disc) / 2, (tr - disc) / 2
-
-
-def _sigmoid(x: float) -> float:
-    return 1 / (1 + math.exp(-x))
 
 
 def _binom_pmf(n: int, k: int, p: Fraction) -> Fraction:
@@ -67,12 +48,12 @@ def _compute() -> dict[str, float]:
     w = [2 * a - 3 * b for a, b in zip(u, v, strict=True)]
     values["math-vector-linear-combination"] = w[1]
 
-    values["math-vector-norm"] = _norm([3, 4, 12])
+    values["math-vector-norm"] = norm([3, 4, 12])
 
-    values["math-dot-product-basic"] = _dot([2, -1, 3], [4, 5, -2])
+    values["math-dot-product-basic"] = dot([2, -1, 3], [4, 5, -2])
 
     a, b = [1, 2, 2], [2, 0, 1]
-    values["math-cosine-similarity"] = _dot(a, b) / (_norm(a) * _norm(b))
+    values["math-cosine-similarity"] = cosine(a, b)
 
     product = _matmul([[1, 2, 0], [3, -1, 4]], [[2, 1], [0, 5], [-1, 3]])
     assert product == [[2, 11], [2, 10]]
@@ -102,7 +83,7 @@ def _compute() -> dict[str, float]:
 
     values["math-chain-rule-power"] = f_chain_prime(1)
 
-    s2 = _sigmoid(2)
+    s2 = sigmoid(2)
     sig_prime = math.exp(-2) / (1 + math.exp(-2)) ** 2
     assert math.isclose(sig_prime, s2 * (1 - s2))
     values["math-sigmoid-derivative"] = sig_prime
@@ -113,7 +94,7 @@ def _compute() -> dict[str, float]:
     values["math-partial-derivative"] = df_dy(2, 1)
 
     grad = [2 * 1, 6 * 2]  # f = x^2 + 3y^2 at (1, 2)
-    values["math-gradient-magnitude"] = _norm(grad)
+    values["math-gradient-magnitude"] = norm(grad)
 
     x_min = Fraction(12, 4)  # f'(x) = 4x - 12 = 0
     values["math-find-minimum"] = float(2 * x_min**2 - 12 * x_min + 5)
@@ -164,23 +145,9 @@ def _compute() -> dict[str, float]:
 COMPUTED = _compute()
 
 
-def test_every_numeric_challenge_is_recomputed() -> None:
-    data = _load()
-    numeric_ids = {c["id"] for c in data["challenges"] if c["kind"] == "numeric"}
-    assert numeric_ids == set(COMPUTED)
-
-
-@pytest.mark.parametrize("challenge_id", sorted(COMPUTED))
-def test_numeric_answer_matches_computation(challenge_id: str) -> None:
-    data = _load()
-    challenge = next(c for c in data["challenges"] if c["id"] == challenge_id)
-    tolerance = challenge["tolerance"]
-    assert tolerance > 0
-    assert abs(float(challenge["answer"]) - COMPUTED[challenge_id]) <= tolerance, (
-        challenge_id,
-        challenge["answer"],
-        COMPUTED[challenge_id],
-    )
+class TestSharedChecks(PhaseChecks):
+    phase = PHASE
+    computed = COMPUTED
 
 
 def test_quiz_side_facts() -> None:
@@ -218,30 +185,5 @@ def test_quiz_side_facts() -> None:
     assert round(x, 2) == 1.91
 
 
-def test_quiz_answers_are_options() -> None:
-    data = _load()
-    for challenge in data["challenges"]:
-        if challenge["kind"] == "quiz":
-            options = challenge["options"]
-            assert 3 <= len(options) <= 5, challenge["id"]
-            assert len(set(options)) == len(options), challenge["id"]
-            assert options.count(challenge["answer"]) == 1, challenge["id"]
-
-
 def test_quiz_answer_positions_vary() -> None:
-    # Options are shown as letters in file order, so the key must not always sit in one place.
-    data = _load()
-    positions = [c["options"].index(c["answer"]) for c in data["challenges"] if c["kind"] == "quiz"]
-    most_common = max(positions.count(p) for p in set(positions))
-    assert most_common <= len(positions) // 2
-
-
-def test_counts() -> None:
-    data = _load()
-    challenges = data["challenges"]
-    assert len(challenges) == TARGET_CHALLENGES
-    assert len(data["concepts"]) >= MIN_CONCEPTS
-    auto = sum(1 for c in challenges if c["kind"] in AUTO_KINDS)
-    assert auto / len(challenges) >= MIN_AUTO_SHARE
-    assert all(c["id"].startswith("math-") for c in challenges)
-    assert len({c["id"] for c in challenges}) == len(challenges)
+    check_answer_positions_vary(PHASE.load()["challenges"])

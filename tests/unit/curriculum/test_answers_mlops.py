@@ -4,39 +4,12 @@ from __future__ import annotations
 
 import math
 from fractions import Fraction
-from pathlib import Path
-from typing import Any
 
 import pytest
-import yaml
 
-PHASE_FILE = Path(__file__).resolve().parents[3] / "curriculum" / "phases" / "06-mlops.yaml"
+from tests.unit.curriculum.phase_checks import Phase, PhaseChecks
 
-TARGET_CHALLENGES = 62
-MIN_CONCEPTS = 23
-MIN_AUTO_SHARE = 0.60
-AUTO_KINDS = {"quiz", "numeric", "short"}
-MLOPS_ANCHORS = {
-    "rest-api",
-    "fastapi",
-    "docker-container",
-    "experiment-tracking",
-    "model-registry",
-    "ci-cd",
-    "model-monitoring",
-    "data-drift",
-    "concept-drift",
-    "etl",
-    "workflow-orchestration",
-    "feature-store",
-    "data-versioning",
-}
-
-
-def _load() -> dict[str, Any]:
-    with PHASE_FILE.open(encoding="utf-8") as fh:
-        data: dict[str, Any] = yaml.safe_load(fh)
-    return data
+PHASE = Phase("mlops", 6, "ops-", challenges=62, min_concepts=23, min_auto_share=0.60)
 
 
 def _nearest_rank_percentile(sorted_values: list[float], p: int) -> float:
@@ -148,29 +121,12 @@ def _compute() -> dict[str, float]:
     return values
 
 
-def _challenges() -> list[dict[str, Any]]:
-    challenges: list[dict[str, Any]] = _load()["challenges"]
-    return challenges
+COMPUTED = _compute()
 
 
-def test_every_numeric_challenge_is_recomputed() -> None:
-    numeric_ids = {c["id"] for c in _challenges() if c["kind"] == "numeric"}
-    computed = _compute()
-    assert numeric_ids == set(computed), (
-        f"missing: {sorted(numeric_ids - set(computed))}, extra: {sorted(set(computed) - numeric_ids)}"
-    )
-
-
-@pytest.mark.parametrize("challenge_id", sorted(_compute()))
-def test_numeric_answer_within_tolerance(challenge_id: str) -> None:
-    by_id = {c["id"]: c for c in _challenges()}
-    challenge = by_id[challenge_id]
-    expected = _compute()[challenge_id]
-    assert isinstance(challenge["answer"], int | float)
-    assert challenge["tolerance"] > 0
-    assert abs(challenge["answer"] - expected) <= challenge["tolerance"], (
-        f"{challenge_id}: key {challenge['answer']} but computed {expected}"
-    )
+class TestSharedChecks(PhaseChecks):
+    phase = PHASE
+    computed = COMPUTED
 
 
 def test_quiz_arithmetic_behind_keys() -> None:
@@ -186,27 +142,5 @@ def test_quiz_arithmetic_behind_keys() -> None:
     drops = {name: old - new for name, (old, new) in segments.items()}
     failing = {name for name, drop in drops.items() if drop > Fraction("0.02")}
     assert failing == {"new"} and drops["new"] == Fraction("0.022")
-    by_id = {c["id"]: c for c in _challenges()}
+    by_id = {c["id"]: c for c in PHASE.load()["challenges"]}
     assert by_id["ops-cicd-promotion-gate"]["answer"].startswith("Block the promotion: new customers")
-
-
-def test_quiz_answers_are_options() -> None:
-    for c in _challenges():
-        if c["kind"] == "quiz":
-            options = c["options"]
-            assert 3 <= len(options) <= 5, c["id"]
-            assert len(set(options)) == len(options), c["id"]
-            assert options.count(c["answer"]) == 1, c["id"]
-
-
-def test_counts_and_auto_share() -> None:
-    data = _load()
-    challenges = data["challenges"]
-    assert data["phase"]["id"] == "mlops"
-    assert data["phase"]["order"] == 6
-    assert len(challenges) == TARGET_CHALLENGES
-    assert len(data["concepts"]) >= MIN_CONCEPTS
-    auto = sum(1 for c in challenges if c["kind"] in AUTO_KINDS)
-    assert auto / len(challenges) >= MIN_AUTO_SHARE
-    assert all(c["id"].startswith("ops-") for c in challenges)
-    assert {c["id"] for c in data["concepts"]} >= MLOPS_ANCHORS

@@ -2,39 +2,13 @@
 
 from __future__ import annotations
 
-import math
-from pathlib import Path
-from typing import Any
-
 import pytest
-import yaml
 
-PHASE_FILE = Path(__file__).resolve().parents[3] / "curriculum" / "phases" / "08-specializations.yaml"
+from tests.unit.curriculum.phase_checks import Phase, PhaseChecks, cosine, softmax
 
-TARGET_CHALLENGES = 28
-MIN_CONCEPTS = 16
-MIN_AUTO_SHARE = 0.60
-AUTO_KINDS = {"quiz", "numeric", "short"}
-OWN_ANCHORS = {
-    "object-detection",
-    "image-segmentation",
-    "large-language-model",
-    "tokenization",
-    "collaborative-filtering",
-    "content-based-filtering",
-    "cold-start-problem",
-    "reinforcement-learning",
-    "edge-ai",
-    "model-quantization",
-}
+PHASE = Phase("specializations", 8, "spec-", challenges=28, min_concepts=16, min_auto_share=0.60)
 
 Box = tuple[float, float, float, float]
-
-
-def _load() -> dict[str, Any]:
-    with PHASE_FILE.open(encoding="utf-8") as fh:
-        data: dict[str, Any] = yaml.safe_load(fh)
-    return data
 
 
 def _iou(a: Box, b: Box) -> float:
@@ -52,17 +26,6 @@ def _greedy_nms(scores: dict[str, float], ious: dict[frozenset[str], float], thr
         if all(ious[frozenset((box, k))] <= threshold for k in kept):
             kept.append(box)
     return kept
-
-
-def _softmax(logits: list[float]) -> list[float]:
-    exps = [math.exp(v) for v in logits]
-    total = sum(exps)
-    return [e / total for e in exps]
-
-
-def _cosine(a: list[float], b: list[float]) -> float:
-    dot = sum(x * y for x, y in zip(a, b, strict=True))
-    return dot / (math.sqrt(sum(x * x for x in a)) * math.sqrt(sum(y * y for y in b)))
 
 
 def _compute() -> dict[str, float]:
@@ -89,12 +52,12 @@ def _compute() -> dict[str, float]:
 
     temperature = 2.0
     logits = [2.0, 1.0, 0.0]
-    values["spec-temperature-softmax"] = _softmax([v / temperature for v in logits])[0]
-    assert _softmax(logits)[0] == pytest.approx(0.665, abs=0.0005)  # the T = 1 value in the explanation
+    values["spec-temperature-softmax"] = softmax([v / temperature for v in logits])[0]
+    assert softmax(logits)[0] == pytest.approx(0.665, abs=0.0005)  # the T = 1 value in the explanation
 
     # ---- recommender systems
     film_x, film_y = [5, 3, 4, 4], [3, 1, 2, 3]
-    values["spec-item-item-cosine"] = _cosine(film_x, film_y)
+    values["spec-item-item-cosine"] = cosine(film_x, film_y)
 
     recommended = ["A", "B", "C", "D", "E"]
     relevant = {"B", "E", "G", "H"}
@@ -123,44 +86,6 @@ def _compute() -> dict[str, float]:
 COMPUTED = _compute()
 
 
-def _numeric_challenges() -> dict[str, dict[str, Any]]:
-    return {c["id"]: c for c in _load()["challenges"] if c["kind"] == "numeric"}
-
-
-def test_every_numeric_challenge_is_recomputed() -> None:
-    assert set(_numeric_challenges()) == set(COMPUTED)
-
-
-@pytest.mark.parametrize("challenge_id", sorted(COMPUTED))
-def test_numeric_answer_matches_computation(challenge_id: str) -> None:
-    challenge = _numeric_challenges()[challenge_id]
-    tolerance = float(challenge["tolerance"])
-    assert tolerance > 0
-    assert abs(float(challenge["answer"]) - COMPUTED[challenge_id]) <= tolerance, (
-        challenge_id,
-        challenge["answer"],
-        COMPUTED[challenge_id],
-    )
-
-
-def test_quiz_answers_are_options() -> None:
-    for challenge in _load()["challenges"]:
-        if challenge["kind"] == "quiz":
-            options = challenge["options"]
-            assert 3 <= len(options) <= 5, challenge["id"]
-            assert len(set(options)) == len(options), challenge["id"]
-            assert options.count(challenge["answer"]) == 1, challenge["id"]
-
-
-def test_counts() -> None:
-    data = _load()
-    challenges = data["challenges"]
-    assert data["phase"]["id"] == "specializations"
-    assert data["phase"]["order"] == 8
-    assert len(challenges) == TARGET_CHALLENGES
-    assert len(data["concepts"]) >= MIN_CONCEPTS
-    auto = sum(1 for c in challenges if c["kind"] in AUTO_KINDS)
-    assert auto / len(challenges) >= MIN_AUTO_SHARE
-    assert all(c["id"].startswith("spec-") for c in challenges)
-    assert len({c["id"] for c in challenges}) == len(challenges)
-    assert {c["id"] for c in data["concepts"]} >= OWN_ANCHORS
+class TestSharedChecks(PhaseChecks):
+    phase = PHASE
+    computed = COMPUTED
