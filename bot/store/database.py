@@ -104,14 +104,19 @@ def _split_sql(script: str) -> list[str]:
 class Database:
     """One connection shared by the repositories, opened in the bot's setup_hook.
 
-    aiosqlite runs every statement on one thread, but coroutines interleave between awaits; the
-    lock keeps another coroutine's statements out of an open transaction.
+    aiosqlite runs every statement on one thread, but coroutines interleave between awaits. One
+    lock covers reads and writes: a write transaction must never begin on this connection while
+    another coroutine's read statement is still open on it, because in WAL mode that read pins an
+    old snapshot and SQLite then refuses the write at once (SQLITE_BUSY_SNAPSHOT) whenever another
+    connection committed in between. The lock is re-entrant per task, so a read inside a
+    transaction is fine.
     """
 
     def __init__(self, path: Path | str) -> None:
         self.path = path
         self._conn: aiosqlite.Connection | None = None
-        self._write_lock = asyncio.Lock()
+        self._lock = asyncio.Lock()
+        self._owner: asyncio.Task[object] | None = None
 
     async def open(self) -> None:
         if self._conn is None:
@@ -128,9 +133,22 @@ class Database:
         return self._conn
 
     @asynccontextmanager
+    async def _exclusive(self) -> AsyncIterator[None]:
+        task = asyncio.current_task()
+        if task is not None and self._owner is task:
+            yield
+            return
+        async with self._lock:
+            self._owner = task
+            try:
+                yield
+            finally:
+                self._owner = None
+
+    @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         """BEGIN IMMEDIATE ... COMMIT: a claim and its writes land together or not at all."""
-        async with self._write_lock:
+        async with self._exclusive():
             conn = self.conn
             await conn.execute("BEGIN IMMEDIATE")
             try:
@@ -142,11 +160,11 @@ class Database:
                 await conn.execute("COMMIT")
 
     async def fetch_all(self, sql: str, params: tuple[object, ...] = ()) -> list[aiosqlite.Row]:
-        async with self.conn.execute(sql, params) as cursor:
+        async with self._exclusive(), self.conn.execute(sql, params) as cursor:
             return list(await cursor.fetchall())
 
     async def fetch_one(self, sql: str, params: tuple[object, ...] = ()) -> aiosqlite.Row | None:
-        async with self.conn.execute(sql, params) as cursor:
+        async with self._exclusive(), self.conn.execute(sql, params) as cursor:
             row: aiosqlite.Row | None = await cursor.fetchone()
             return row
 

@@ -74,21 +74,28 @@ async def test_sigkill_while_members_answer_loses_no_acknowledged_answer(
         await standin.wait_until(lambda: len(standin.channel_messages(world.channel)) == 1, 10, "the day's post")
 
         answers: list[tuple[int, InteractionHandle]] = []
-        for member in members:
-            handle = await standin.slash(
-                "challenge answer",
-                guild=world.guild,
-                channel=world.channel,
-                user=member,
-                options={"answer": f"{challenge.answer:g}"},
-            )
-            answers.append((member.id, handle))
-        # Kill while answers are still in flight: some acknowledged, some not yet.
+
+        async def answer_steadily() -> None:
+            # Paced, as members really answer: whatever the machine's load, some answers are
+            # acknowledged, some in flight and some not yet sent when the process dies.
+            for member in members:
+                handle = await standin.slash(
+                    "challenge answer",
+                    guild=world.guild,
+                    channel=world.channel,
+                    user=member,
+                    options={"answer": f"{challenge.answer:g}"},
+                )
+                answers.append((member.id, handle))
+                await asyncio.sleep(0.05)
+
+        sender = asyncio.create_task(answer_steadily())
         await standin.wait_until(
-            lambda: sum(h.record.callback is not None for _, h in answers) >= 15, 20, "the first answers"
+            lambda: sum(h.record.callback is not None for _, h in answers) >= 15, 30, "the first answers"
         )
         process.send_signal(signal.SIGKILL)
         await process.wait()
+        await sender
     finally:
         if process.returncode is None:
             process.kill()
