@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 import sys
 
 import discord
+import httpx
 from pydantic import ValidationError
 
 from bot.client import StudyBot
 from bot.core.clock import SystemClock
+from bot.core.retrieval import ConceptIndex
 from bot.curriculum import CurriculumError, load_curriculum
 from bot.curriculum.cli import default_curriculum_path
 from bot.endpoints import point_discord_at
+from bot.github import make_github_client
+from bot.llm import LLMClient, make_http_client
 from bot.settings import TOKEN_HELP, Settings
 from bot.store import SchemaTooNewError, Store
 
@@ -62,14 +67,27 @@ async def _serve(settings: Settings, *, force_sync: bool, exit_after_sync: bool)
     token = settings.discord_token.get_secret_value().strip()
     point_discord_at(settings.discord_api_url, settings.discord_gateway_url)
     curriculum = load_curriculum(settings.curriculum_path or default_curriculum_path())
+    clock = SystemClock()
+    github = make_github_client(settings, clock)  # None unless GITHUB_VERIFY=true
+    # One HTTP client for every /ask call, only when a model is configured; closed after the bot.
+    llm_http = (
+        make_http_client(settings.llm_connect_timeout, settings.llm_read_timeout) if settings.llm_configured else None
+    )
     bot = StudyBot(
         settings=settings,
         store=Store(settings.database_path),
-        clock=SystemClock(),
+        clock=clock,
         curriculum=curriculum,
+        github=github,
+        llm=_llm_client(settings, llm_http),
+        concepts=ConceptIndex.from_curriculum(curriculum),
         force_sync=force_sync,
     )
-    async with bot:
+    async with (
+        contextlib.aclosing(llm_http) if llm_http else contextlib.nullcontext(),
+        bot,
+        contextlib.aclosing(github) if github else contextlib.nullcontext(),
+    ):
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             # Docker stops containers with SIGTERM: close the gateway and the database cleanly.
@@ -84,3 +102,10 @@ async def _serve(settings: Settings, *, force_sync: bool, exit_after_sync: bool)
             print("backprop: Discord rejected DISCORD_TOKEN. " + TOKEN_HELP, file=sys.stderr)
             return 2
     return 0
+
+
+def _llm_client(settings: Settings, http: httpx.AsyncClient | None) -> LLMClient | None:
+    if http is None or not settings.llm_base_url or not settings.llm_model:
+        return None
+    log.info("/ask answers with the model %s", settings.llm_model)  # the URL may embed credentials
+    return LLMClient(http, base_url=settings.llm_base_url, model=settings.llm_model, api_key=settings.llm_api_key)

@@ -9,8 +9,15 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from discord.ext import commands
 
 from bot.core.clock import Clock
+from bot.core.retrieval import ConceptIndex
 from bot.curriculum import Curriculum
+from bot.github import GitHubClient
+from bot.llm import LLMClient
+from bot.services.ask import AskLimits, AskService
 from bot.services.challenges import ChallengeService
+from bot.services.leaderboards import LeaderboardService
+from bot.services.profiles import ProfileService
+from bot.services.submissions import SubmissionService
 from bot.settings import Settings
 from bot.store import Store
 from bot.sync import sync_commands
@@ -18,7 +25,18 @@ from bot.tree import BackpropTree
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("cogs.guilds", "cogs.help", "cogs.daily", "cogs.challenge", "cogs.streak")
+EXTENSIONS = (
+    "cogs.guilds",
+    "cogs.help",
+    "cogs.daily",
+    "cogs.challenge",
+    "cogs.streak",
+    "cogs.submit",
+    "cogs.leaderboard",
+    "cogs.profile",
+    "cogs.ask",
+    "cogs.milestones",
+)
 
 
 class StudyBot(commands.Bot):
@@ -30,6 +48,9 @@ class StudyBot(commands.Bot):
         clock: Clock,
         curriculum: Curriculum,
         scheduler: AsyncIOScheduler | None = None,
+        github: GitHubClient | None = None,
+        llm: LLMClient | None = None,
+        concepts: ConceptIndex | None = None,
         force_sync: bool = False,
         extensions: tuple[str, ...] = EXTENSIONS,
     ) -> None:
@@ -48,6 +69,17 @@ class StudyBot(commands.Bot):
         self.clock = clock
         self.curriculum = curriculum
         self.challenges = ChallengeService(store, curriculum, clock)
+        # None unless GITHUB_VERIFY is on; then submissions and accounts are checked on GitHub.
+        self.github = github
+        self.submissions = SubmissionService(store, self.challenges, clock, github)
+        self.profiles = ProfileService(store, clock, github)
+        self.leaderboards = LeaderboardService(store, self.challenges, clock)
+        # /ask: the model is optional (None: answers come from the concept notes alone).
+        self.llm = llm
+        self.concepts = concepts if concepts is not None else ConceptIndex.from_curriculum(curriculum)
+        self.ask = AskService(
+            store, curriculum, self.concepts, self.challenges, clock, AskLimits.from_settings(settings), llm
+        )
         # Jobs only say "look at the database now"; what is due lives in the database.
         self.scheduler = scheduler or AsyncIOScheduler(timezone="UTC")
         self.force_sync = force_sync

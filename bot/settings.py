@@ -44,6 +44,25 @@ class Settings(BaseSettings):
     llm_connect_timeout: float = Field(default=5.0, gt=0)
     llm_read_timeout: float = Field(default=60.0, gt=0)
 
+    # /ask limits. Budgets count model calls only (cache hits and note answers are free) and
+    # renew at midnight UTC; a spent budget means an answer from the notes, saying so.
+    ask_cooldown_seconds: float = Field(default=30.0, ge=0, le=3600)
+    ask_member_daily_requests: int = Field(default=20, ge=0)
+    ask_group_daily_requests: int = Field(default=200, ge=0)
+    ask_member_daily_tokens: int = Field(default=30_000, ge=0)
+    ask_group_daily_tokens: int = Field(default=300_000, ge=0)
+    ask_cache_ttl_seconds: int = Field(default=86_400, ge=0)  # 0 turns the cache off
+    ask_max_question_chars: int = Field(default=500, ge=20, le=4000)
+
+    # Optional checks through GitHub's public REST API: submitted repositories and pull requests
+    # exist and are public, and /profile verify. Off unless GITHUB_VERIFY=true.
+    github_verify: bool = False
+    github_api_url: str = "https://api.github.com"
+    github_token: SecretStr | None = None
+    github_timeout: float = Field(default=10.0, gt=0, le=60)
+    # How often submissions GitHub could not be asked about (rate limit, outage) are re-checked.
+    github_recheck_minutes: float = Field(default=30.0, gt=0, le=1440)
+
     @field_validator("log_level")
     @classmethod
     def _known_level(cls, value: str) -> str:
@@ -52,10 +71,14 @@ class Settings(BaseSettings):
             raise ValueError("LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL")
         return level
 
-    @field_validator("discord_token", "llm_api_key", mode="before")
+    @field_validator("discord_token", "llm_api_key", "github_token", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @property
+    def llm_configured(self) -> bool:
+        return bool(self.llm_base_url and self.llm_base_url.strip() and self.llm_model and self.llm_model.strip())
 
     def token_is_usable(self) -> bool:
         if self.discord_token is None:

@@ -16,7 +16,9 @@ from bot.core.schedule import GroupSchedule, parse_post_time, suggest_timezones,
 from bot.services.challenges import Day, schedule_of
 from bot.services.poster import DailyPoster, PostFailed
 from bot.store import GroupRecord, GroupSettings
+from bot.ui.ask import add_ask_feedback_field
 from bot.ui.challenge import day_embed, day_view
+from bot.ui.leaderboard import configure_fairness
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +97,7 @@ class Daily(commands.Cog):
         start_date="The group's day 1, YYYY-MM-DD (default: today)",
         track="full (about 12 months, from scratch) or fast (for people who already program)",
         ping_role="A role to ping with each daily post (optional)",
+        lead_role="Members with this role may add and edit milestones, like admins (optional)",
     )
     async def setup_group(
         self,
@@ -105,6 +108,7 @@ class Daily(commands.Cog):
         start_date: app_commands.Range[str, 8, 10] | None = None,
         track: str = "full",
         ping_role: discord.Role | None = None,
+        lead_role: discord.Role | None = None,
     ) -> None:
         assert interaction.guild is not None
         require_manage_guild(interaction)
@@ -127,6 +131,7 @@ class Daily(commands.Cog):
             start_date=parse_start_date(start_date, local_today),
             track=track,
             ping_role_id=ping_role.id if ping_role else None,
+            lead_role_id=lead_role.id if lead_role else None,
         )
         schedule = GroupSchedule(settings.post_time, settings.timezone, settings.start_date)
         existing = await self.bot.store.groups.get(interaction.guild.id)
@@ -136,6 +141,7 @@ class Daily(commands.Cog):
         else:
             following = max(schedule.group_date_at(now), settings.start_date)
         await self.bot.store.groups.save(interaction.guild.id, settings, following, schedule.post_at(following), now)
+        self.bot.dispatch("group_saved", interaction.guild.id)  # e.g. the roadmap milestones follow the new settings
         group = await self.bot.challenges.group(interaction.guild.id)
         embed = settings_embed(group, self.bot)
         embed.title = "Study group updated" if existing else "Study group ready"
@@ -181,6 +187,7 @@ class Config(commands.GroupCog, group_name="config", group_description="The stud
         if group.last_error:
             when = timestamp(group.last_error_at, "R") if group.last_error_at else ""
             embed.add_field(name="⚠️ Problem", value=f"{group.last_error} {when}", inline=False)
+        await add_ask_feedback_field(embed, self.bot, group.guild_id)
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
     @app_commands.command(name="pause", description="Pause the daily posts; paused days never break streaks")
@@ -217,6 +224,45 @@ class Config(commands.GroupCog, group_name="config", group_description="The stud
             f"▶️ Daily posts resumed; the next one is {timestamp(schedule.post_at(following))}.", ephemeral=True
         )
 
+    # ----- /config leaderboard: who the boards count (issue 5) ------------------------------------
+
+    leaderboard = app_commands.Group(
+        name="leaderboard", description="Who the leaderboards count: excluded roles, minimum activity, season"
+    )
+
+    @leaderboard.command(name="show", description="Show the leaderboards' fairness settings")
+    async def config_leaderboard_show(self, interaction: discord.Interaction[StudyBot]) -> None:
+        require_manage_guild(interaction)
+        await configure_fairness(interaction)
+
+    @leaderboard.command(name="exclude", description="Leave members holding a role off the leaderboards")
+    @app_commands.describe(role="e.g. the moderators or the study-group hosts")
+    async def config_leaderboard_exclude(self, interaction: discord.Interaction[StudyBot], role: discord.Role) -> None:
+        require_manage_guild(interaction)
+        await configure_fairness(interaction, exclude_role=role.id)
+
+    @leaderboard.command(name="include", description="Count an excluded role on the leaderboards again")
+    @app_commands.describe(role="A role excluded earlier")
+    async def config_leaderboard_include(self, interaction: discord.Interaction[StudyBot], role: discord.Role) -> None:
+        require_manage_guild(interaction)
+        await configure_fairness(interaction, include_role=role.id)
+
+    @leaderboard.command(name="min-activity", description="Completed days in the period a member needs to appear")
+    @app_commands.describe(days="0 lists everyone with any activity")
+    async def config_leaderboard_min_activity(
+        self, interaction: discord.Interaction[StudyBot], days: app_commands.Range[int, 0, 366]
+    ) -> None:
+        require_manage_guild(interaction)
+        await configure_fairness(interaction, min_activity=days)
+
+    @leaderboard.command(name="season", description="Start a new season: the season boards count from this day")
+    @app_commands.describe(start="The season's first day, YYYY-MM-DD, in the group's time zone")
+    async def config_leaderboard_season(
+        self, interaction: discord.Interaction[StudyBot], start: app_commands.Range[str, 10, 10]
+    ) -> None:
+        require_manage_guild(interaction)
+        await configure_fairness(interaction, season_start=start)
+
 
 def require_manage_guild(interaction: discord.Interaction[StudyBot]) -> None:
     """Discord hides admin commands by default, but server admins can re-grant them: check again."""
@@ -234,6 +280,7 @@ def settings_embed(group: GroupRecord, bot: StudyBot) -> discord.Embed:
     embed.add_field(name="Track", value=track.title if track else group.track, inline=False)
     embed.add_field(name="Day 1", value=f"{group.start_date:%A %d %B %Y}")
     embed.add_field(name="Ping", value=f"<@&{group.ping_role_id}>" if group.ping_role_id else "nobody")
+    embed.add_field(name="Milestone leads", value=f"<@&{group.lead_role_id}>" if group.lead_role_id else "admins only")
     if group.paused:
         embed.add_field(name="Status", value="⏸️ paused", inline=False)
     else:

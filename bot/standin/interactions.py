@@ -29,6 +29,7 @@ class InteractionRecord:
     payload: dict[str, Any]
     created: float = field(default_factory=time.monotonic)
     callback: dict[str, Any] | None = None
+    callback_at: float | None = None  # monotonic, when the accepted callback arrived
     callback_attempts: int = 0
     original_id: int | None = None
     followup_ids: list[int] = field(default_factory=list)

@@ -34,6 +34,7 @@ from bot.standin.interactions import (
     wait_until,
 )
 from bot.standin.mentions import resolve_pings
+from bot.standin.scheduled_events import ScheduledEvents
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,7 @@ DEFAULT_TOKEN = "MTAwMDAwMDAwMDAwMDAwMDAw.GstdIn.c3RhbmQtaW4tdG9rZW4tZm9yLXRlc3R
 INTERACTION_DEADLINE = 3.0  # seconds Discord gives a bot to acknowledge an interaction
 NONCE_WINDOW = 300.0  # seconds an enforced nonce deduplicates message creation
 EPHEMERAL, LOADING = 64, 128
+MAX_CONTENT = 2000  # characters of message content Discord accepts
 
 
 @dataclass
@@ -64,6 +66,7 @@ class _Call:
     params: dict[str, str]
     body: Any
     files: list[tuple[str, bytes]]
+    arrived: float = 0.0
 
 
 def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
@@ -74,6 +77,18 @@ def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -
 
 def _error(status: int, code: int, message: str) -> web.Response:
     return _json({"code": code, "message": message}, status=status)
+
+
+def _content_too_long(body: Any) -> web.Response | None:
+    """Discord refuses message content over 2,000 characters (also inside an interaction callback)."""
+    if not isinstance(body, dict):
+        return None
+    data = body.get("data")
+    content = (data if isinstance(data, dict) else body).get("content")
+    if not isinstance(content, str) or len(content) <= MAX_CONTENT:
+        return None
+    errors = {"content": {"_errors": [{"code": "BASE_TYPE_MAX_LENGTH", "message": "Must be 2000 or fewer in length."}]}}
+    return _json({"code": 50035, "message": "Invalid Form Body", "errors": errors}, status=400)
 
 
 class DiscordStandIn:
@@ -450,6 +465,7 @@ class DiscordStandIn:
         r("GET", "/channels/{channel}/messages/{message}", self._get_message)
         r("PATCH", "/channels/{channel}/messages/{message}", self._edit_message)
         r("DELETE", "/channels/{channel}/messages/{message}", self._delete_message)
+        self.scheduled_events = ScheduledEvents(self)
 
     def add_route(self, method: str, pattern: str, handler: Handler) -> None:
         """Let a feature's tests extend the stand-in (e.g. scheduled events) without editing it."""
@@ -457,11 +473,12 @@ class DiscordStandIn:
 
     async def _dispatch_rest(self, request: web.Request) -> web.StreamResponse:
         path = "/" + request.match_info["tail"]
+        arrived = time.monotonic()  # before the stand-in's own parsing, which is not the bot's latency
         body, files = await self._read_body(request)
         key, handler, params = self._match_route(request.method, path)
         recorded = RecordedRequest(request.method, path, key, dict(request.query), body, files)
         self.requests.append(recorded)
-        response = await self._answer(request, key, handler, _Call(request, params, body, files))
+        response = await self._answer(request, key, handler, _Call(request, params, body, files, arrived))
         recorded.status = response.status
         await self._notify()
         return response
@@ -493,6 +510,8 @@ class DiscordStandIn:
             )
         if fault is not None:
             return _error(fault.status, 0, "Internal Server Error")
+        if (too_long := _content_too_long(call.body)) is not None:
+            return too_long
         return await handler(call)
 
     @staticmethod
@@ -591,6 +610,7 @@ class DiscordStandIn:
         kind = int(body.get("type", 0))
         data = dict(body.get("data") or {})
         record.callback = {"type": kind, "data": data}
+        record.callback_at = call.arrived
         channel_id = int(record.payload["channel_id"])
         resource: dict[str, Any] = {"type": kind}
         message: w.Message | None = None

@@ -5,10 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 from types import TracebackType
 
+from bot.store.ask import AskRepository
 from bot.store.database import Database, SchemaTooNewError
+from bot.store.fairness import FairnessRepository
 from bot.store.groups import GroupRecord, GroupRepository, GroupSettings, PostRecord
+from bot.store.leaderboards import LeaderboardRepository
 from bot.store.ledger import CompletionRecord, ExcusedDay, LedgerRepository, NewPoints
+from bot.store.milestones import MilestoneRepository
+from bot.store.privacy import PrivacyRepository
+from bot.store.profiles import ProfileRepository
 from bot.store.repositories import GuildRecord, GuildRepository, MetaRepository
+from bot.store.standings import StandingsRepository
+from bot.store.submissions import SubmissionRepository
 
 __all__ = [
     "CompletionRecord",
@@ -37,6 +45,14 @@ class Store:
         self.guilds = GuildRepository(self._db)
         self.groups = GroupRepository(self._db)
         self.ledger = LedgerRepository(self._db)
+        self.milestones = MilestoneRepository(self._db)
+        self.leaderboards = LeaderboardRepository(self._db)
+        self.submissions = SubmissionRepository(self._db)
+        self.profiles = ProfileRepository(self._db)
+        self.fairness = FairnessRepository(self._db)
+        self.standings = StandingsRepository(self._db)
+        self.privacy = PrivacyRepository(self._db)
+        self.ask = AskRepository(self._db)
 
     @property
     def is_open(self) -> bool:

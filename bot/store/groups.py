@@ -24,6 +24,7 @@ class GroupRecord:
     next_post_at: datetime
     last_error: str | None
     last_error_at: datetime | None
+    lead_role_id: int | None = None  # may manage milestones, besides admins
 
     @property
     def paused(self) -> bool:
@@ -38,6 +39,7 @@ class GroupSettings:
     start_date: date
     track: str
     ping_role_id: int | None
+    lead_role_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,7 @@ def _group(r: sqlite3.Row) -> GroupRecord:
         next_post_at=from_db(r["next_post_at"]),
         last_error=r["last_error"],
         last_error_at=from_db(r["last_error_at"]) if r["last_error_at"] else None,
+        lead_role_id=r["lead_role_id"],
     )
 
 
@@ -107,12 +110,13 @@ class GroupRepository:
             await conn.execute(
                 """
                 INSERT INTO groups (guild_id, channel_id, post_time, timezone, start_date, track, ping_role_id,
-                                    next_post_date, next_post_at, created_at, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                    lead_role_id, next_post_date, next_post_at, created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (guild_id) DO UPDATE SET
                     channel_id = excluded.channel_id, post_time = excluded.post_time,
                     timezone = excluded.timezone, start_date = excluded.start_date, track = excluded.track,
-                    ping_role_id = excluded.ping_role_id, next_post_date = excluded.next_post_date,
+                    ping_role_id = excluded.ping_role_id, lead_role_id = excluded.lead_role_id,
+                    next_post_date = excluded.next_post_date,
                     next_post_at = excluded.next_post_at, last_error = NULL, last_error_at = NULL,
                     updated_at = excluded.updated_at
                 """,
@@ -124,6 +128,7 @@ class GroupRepository:
                     settings.start_date.isoformat(),
                     settings.track,
                     settings.ping_role_id,
+                    settings.lead_role_id,
                     next_post_date.isoformat(),
                     to_db(next_post_at),
                     to_db(now),

@@ -10,15 +10,19 @@ from pathlib import Path
 
 from bot.client import EXTENSIONS, StudyBot
 from bot.core.clock import FakeClock
+from bot.core.retrieval import ConceptIndex
 from bot.curriculum import Curriculum, load_curriculum
 from bot.curriculum.cli import default_curriculum_path
 from bot.endpoints import point_discord_at
+from bot.github import GitHubClient
+from bot.llm import LLMClient
 from bot.settings import Settings
 from bot.standin import DiscordStandIn
 from bot.standin.world import Channel, Guild, User
 from bot.store import Store
 
 _CURRICULUM: list[Curriculum] = []
+_CONCEPTS: list[ConceptIndex] = []
 
 
 def shipped_curriculum() -> Curriculum:
@@ -26,6 +30,13 @@ def shipped_curriculum() -> Curriculum:
     if not _CURRICULUM:
         _CURRICULUM.append(load_curriculum(default_curriculum_path()))
     return _CURRICULUM[0]
+
+
+def shipped_concepts() -> ConceptIndex:
+    """The concept index for /ask, built once per session like the curriculum it reads."""
+    if not _CONCEPTS:
+        _CONCEPTS.append(ConceptIndex.from_curriculum(shipped_curriculum()))
+    return _CONCEPTS[0]
 
 
 @dataclass
@@ -69,7 +80,14 @@ class BotRunner:
         values.update(overrides)
         return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
-    async def start(self, *, extensions: tuple[str, ...] = EXTENSIONS, **overrides: object) -> StudyBot:
+    async def start(
+        self,
+        *,
+        extensions: tuple[str, ...] = EXTENSIONS,
+        llm: LLMClient | None = None,
+        github: GitHubClient | None = None,
+        **overrides: object,
+    ) -> StudyBot:
         settings = self.settings(**overrides)
         point_discord_at(settings.discord_api_url, settings.discord_gateway_url)
         bot = StudyBot(
@@ -77,6 +95,9 @@ class BotRunner:
             store=Store(self.database),
             clock=self.clock,
             curriculum=shipped_curriculum(),
+            llm=llm,
+            github=github,
+            concepts=shipped_concepts(),
             extensions=extensions,
         )
         task = asyncio.create_task(bot.start(self.standin.token))

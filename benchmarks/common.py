@@ -1,0 +1,78 @@
+"""Shared by the benchmarks: bot processes against a stand-in, percentiles, memory readings."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import platform
+import sqlite3
+import sys
+import time
+from pathlib import Path
+
+from bot.standin import DiscordStandIn
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    rank = max(0, min(len(ordered) - 1, round(q / 100 * len(ordered) + 0.5) - 1))
+    return ordered[rank]
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return (
+        f"{os.cpu_count()} cores, {cpu}; Python {platform.python_version()}; SQLite {sqlite3.sqlite_version}; "
+        f"{platform.system()} {platform.release()}"
+    )
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+async def spawn(args: list[str], standin: DiscordStandIn, **env: str) -> asyncio.subprocess.Process:
+    full = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "LLM_", "DATABASE_"))}
+    full.update(
+        DISCORD_TOKEN=standin.token,
+        DISCORD_API_URL=standin.api_url,
+        DISCORD_GATEWAY_URL=standin.gateway_url,
+        LOG_LEVEL="WARNING",
+        PYTHONPATH=str(REPO),
+    )
+    full.update(env)
+    return await asyncio.create_subprocess_exec(
+        sys.executable, *args, cwd=REPO, env=full, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE
+    )
+
+
+async def stop(process: asyncio.subprocess.Process) -> None:
+    if process.returncode is None:
+        process.terminate()
+        try:
+            await asyncio.wait_for(process.wait(), 20)
+        except TimeoutError:
+            process.kill()
+            await process.wait()
+
+
+class Stopwatch:
+    def __init__(self) -> None:
+        self.started = time.perf_counter()
+
+    def seconds(self) -> float:
+        return time.perf_counter() - self.started
