@@ -50,8 +50,7 @@ class Submit(commands.Cog):
     @app_commands.command(name="submit", description="Record a link to your work on GitHub or Kaggle")
     @app_commands.guild_only()
     @app_commands.describe(
-        link="A GitHub repository, pull request, commit, file or gist, or a Kaggle competition, notebook, dataset "
-        "or model",
+        link="Link to a GitHub repo, PR, commit, file or gist, or a Kaggle competition, notebook, dataset or model",
         note="A few words about it (optional; shown with the link)",
         challenge="The challenge this completes (optional; today's task is picked automatically)",
     )

@@ -41,7 +41,8 @@ def _name(standing: Standing, viewer_id: int) -> str:
 
 def _line(standing: Standing, view: BoardView) -> str:
     place = _MEDALS.get(standing.rank, f"`#{standing.rank}`")
-    return f"{place} {_name(standing, view.viewer_id)} — **{standing.score}** {UNITS[view.board]}"
+    unit = UNITS[view.board] if standing.score != 1 else UNITS[view.board].removesuffix("s")
+    return f"{place} {_name(standing, view.viewer_id)} — **{standing.score}** {unit}"
 
 
 def board_embed(view: BoardView) -> discord.Embed:
@@ -153,6 +154,8 @@ async def configure_fairness(
     fairness, now = bot.store.fairness, bot.clock.now()
     done = ""
     if exclude_role is not None:
+        if exclude_role == group.guild_id:  # the @everyone role shares the server's id
+            raise UserFacingError("Excluding @everyone would leave the leaderboards empty; pick a narrower role.")
         changed = await fairness.set_role_excluded(group.guild_id, exclude_role, True)
         done = f"<@&{exclude_role}> is {'now' if changed else 'already'} left off the leaderboards."
     if include_role is not None:

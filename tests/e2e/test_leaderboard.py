@@ -80,8 +80,15 @@ async def test_week_streak_and_submissions_boards(standin: DiscordStandIn, bots:
     assert "this week" in week.text() and "<@1001>" not in week.text()
     assert f"🥇 <@{world.member.id}> (you) — **10** points" in week.text()  # only Monday is this week
 
+    for user in OTHERS[:11]:
+        await award(bot, guild, user, 10)
     streak = await (await standin.slash("leaderboard", **member, options={"board": "streak"})).message()
-    assert "Streaks · all time" in streak.text() and "**3** days" in streak.text()
+    assert "Streaks · all time" in streak.text() and "Page 1/2" in streak.text()
+    assert f"🥇 <@{world.member.id}> (you) — **3** days" in streak.text()
+    clicked = await standin.click(streak, "Next", user=world.member, guild=world.guild)
+    following = await clicked.wait_for_edit(lambda m: "Page 2/2" in m.text())  # deferred, then edited
+    # Eleven members reached 1 at the same instant: they share second place.
+    assert "🥈 <@1011> — **1** day" in following.text() and "Your rank" in following.text()
 
     submissions = await (await standin.slash("leaderboard", **member, options={"board": "submissions"})).message()
     assert "Nobody is on this board yet" in submissions.text()
@@ -102,6 +109,10 @@ async def test_fairness_excluded_roles_minimum_activity_and_anonymous_members(
     await award(bot, guild, world.owner.id, 30)
     owner = {"guild": world.guild, "channel": world.channel, "user": world.owner}
 
+    everyone = await (
+        await standin.slash("config leaderboard exclude", **owner, options={"role": world.guild.id})
+    ).message()
+    assert "would leave the leaderboards empty" in everyone.text()
     excluded = await (
         await standin.slash("config leaderboard exclude", **owner, options={"role": moderators.id})
     ).message()
