@@ -53,6 +53,7 @@ class StudyBot(commands.Bot):
         concepts: ConceptIndex | None = None,
         force_sync: bool = False,
         extensions: tuple[str, ...] = EXTENSIONS,
+        guild_ready_timeout: float = 2.0,
     ) -> None:
         # Slash commands and components need no privileged intents, and no message content.
         intents = discord.Intents.none()
@@ -63,6 +64,9 @@ class StudyBot(commands.Bot):
             tree_cls=BackpropTree,
             allowed_mentions=discord.AllowedMentions.none(),
             help_command=None,
+            # discord.py waits this long after the last GUILD_CREATE before READY; local runs
+            # (tests, the sandbox) know every guild has arrived and pass a shorter wait.
+            guild_ready_timeout=guild_ready_timeout,
         )
         self.settings = settings
         self.store = store

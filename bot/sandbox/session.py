@@ -100,7 +100,11 @@ class Sandbox:
         )
         point_discord_at(settings.discord_api_url, settings.discord_gateway_url)
         self.bot = StudyBot(
-            settings=settings, store=Store(settings.database_path), clock=self.clock, curriculum=self.curriculum
+            settings=settings,
+            store=Store(settings.database_path),
+            clock=self.clock,
+            curriculum=self.curriculum,
+            guild_ready_timeout=0.05,
         )
         self._task = asyncio.create_task(self.bot.start(self.standin.token))
         ready = asyncio.create_task(self.bot.wait_until_ready())

@@ -99,6 +99,7 @@ class BotRunner:
             github=github,
             concepts=shipped_concepts(),
             extensions=extensions,
+            guild_ready_timeout=0.05,
         )
         task = asyncio.create_task(bot.start(self.standin.token))
         self._running.append((bot, task))
