@@ -26,8 +26,17 @@ from cogs.daily import require_manage_guild
 log = logging.getLogger(__name__)
 
 
-async def record_roles(bot: StudyBot, interaction: discord.Interaction[Any]) -> None:
-    """Remember the roles Discord just told us about: the acting member's and any resolved member's."""
+KNOWN_ROLES_LIMIT = 50_000
+
+
+async def record_roles(
+    bot: StudyBot, interaction: discord.Interaction[Any], known: dict[tuple[int, int], frozenset[int]]
+) -> None:
+    """Remember the roles Discord just told us about: the acting member's and any resolved member's.
+
+    `known` holds what this process last saw stored, so an interaction whose roles did not change
+    costs no database round trip: this runs before every command and click.
+    """
     guild_id = interaction.guild_id
     if guild_id is None:
         return
@@ -38,19 +47,25 @@ async def record_roles(bot: StudyBot, interaction: discord.Interaction[Any]) -> 
     members = (data.get("resolved") or {}).get("members") or {}
     for user_id, member in members.items():
         seen[int(user_id)] = frozenset(int(role) for role in member.get("roles") or [])
+    if len(known) > KNOWN_ROLES_LIMIT:
+        known.clear()  # bounded: the database stays the truth, this only skips repeat reads
     for user_id, roles in seen.items():
+        if known.get((guild_id, user_id)) == roles:
+            continue
         if await bot.store.fairness.member_roles(guild_id, user_id) != roles:
             await bot.store.fairness.record_member_roles(guild_id, user_id, roles)
+        known[(guild_id, user_id)] = roles
 
 
 class Leaderboard(commands.Cog):
     def __init__(self, bot: StudyBot) -> None:
         self.bot = bot
+        self.known_roles: dict[tuple[int, int], frozenset[int]] = {}
 
     @commands.Cog.listener()
     async def on_interaction(self, interaction: discord.Interaction[StudyBot]) -> None:
         try:
-            await record_roles(self.bot, interaction)
+            await record_roles(self.bot, interaction, self.known_roles)
         except Exception:
             log.warning("could not record the roles of user %s", interaction.user.id, exc_info=True)
 
@@ -67,7 +82,7 @@ class Leaderboard(commands.Cog):
         period: Literal["week", "month", "season", "all"] = "all",
     ) -> None:
         # The caller's roles decide whether they are listed: know them before ranking.
-        await record_roles(self.bot, interaction)
+        await record_roles(self.bot, interaction, self.known_roles)
         await show_board(interaction, BoardKind(board), Period(period), 0, edit=False)
 
     @app_commands.command(
