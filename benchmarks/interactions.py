@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import machine, percentile, spawn, stop
+from benchmarks.common import cpu_seconds, machine, percentile, spawn, stop
 from bot.standin import DiscordStandIn
 from bot.standin.world import Channel, Guild, User
 
@@ -47,6 +47,19 @@ async def measure(
     return latencies
 
 
+CPU_MS: dict[str, float] = {}
+
+
+async def timed(
+    name: str, pid: int, standin: DiscordStandIn, command: str, options: dict[str, Any], *args: Any
+) -> list[float]:
+    """measure(), also recording the bot process's CPU milliseconds per interaction."""
+    before = cpu_seconds(pid)
+    values = await measure(standin, command, options, *args)
+    CPU_MS[name] = (cpu_seconds(pid) - before) * 1000 / len(values)
+    return values
+
+
 def world(standin: DiscordStandIn) -> tuple[Guild, Channel, User, list[User]]:
     owner = standin.create_user("owner")
     guild = standin.create_guild("Bench", owner=owner)
@@ -75,15 +88,35 @@ async def backprop_run(count: int, inflight: int) -> dict[str, list[float]]:
                 )
                 await setup.message(timeout=10)
                 await measure(standin, "challenge today", {}, guild, channel, users, 100, inflight)  # warm-up
-                results["/help"] = await measure(standin, "help", {}, guild, channel, users, count, inflight)
-                results["/challenge today"] = await measure(
-                    standin, "challenge today", {}, guild, channel, users, count, inflight
+                results["/help"] = await timed(
+                    "/help", process.pid, standin, "help", {}, guild, channel, users, count, inflight
+                )
+                results["/challenge today"] = await timed(
+                    "/challenge today",
+                    process.pid,
+                    standin,
+                    "challenge today",
+                    {},
+                    guild,
+                    channel,
+                    users,
+                    count,
+                    inflight,
                 )
                 if any(c["name"] == "leaderboard" for c in standin.global_commands):
                     board = {"period": "week"}
                     await measure(standin, "leaderboard", board, guild, channel, users, 100, inflight)
-                    results["/leaderboard"] = await measure(
-                        standin, "leaderboard", board, guild, channel, users, count, inflight
+                    results["/leaderboard"] = await timed(
+                        "/leaderboard",
+                        process.pid,
+                        standin,
+                        "leaderboard",
+                        board,
+                        guild,
+                        channel,
+                        users,
+                        count,
+                        inflight,
                     )
             finally:
                 await stop(process)
@@ -98,7 +131,7 @@ async def bare_run(count: int, inflight: int) -> list[float]:
             await standin.wait_commands(60)
             await standin.wait_ready(60)
             await measure(standin, "ping", {}, guild, channel, users, 100, inflight)
-            return await measure(standin, "ping", {}, guild, channel, users, count, inflight)
+            return await timed("bare /ping", process.pid, standin, "ping", {}, guild, channel, users, count, inflight)
         finally:
             await stop(process)
 
@@ -106,7 +139,8 @@ async def bare_run(count: int, inflight: int) -> list[float]:
 def row(name: str, values: list[float]) -> str:
     return (
         f"{name:<20} n={len(values):<5} p50={percentile(values, 50):7.2f} ms  "
-        f"p90={percentile(values, 90):7.2f} ms  p99={percentile(values, 99):7.2f} ms"
+        f"p90={percentile(values, 90):7.2f} ms  p99={percentile(values, 99):7.2f} ms  "
+        f"bot CPU {CPU_MS.get(name, float('nan')):5.2f} ms/interaction"
     )
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -198,11 +197,3 @@ def _coerce(spec: dict[str, Any], value: Any, *, focused: bool) -> Any:
     if choices and result not in [c["value"] for c in choices]:
         raise StandInError(f"{spec['name']}: {result!r} is not one of the choices {[c['value'] for c in choices]}")
     return result
-
-
-async def wait_until(condition: asyncio.Condition, predicate: Callable[[], bool], timeout: float, what: str) -> None:
-    try:
-        async with condition:
-            await asyncio.wait_for(condition.wait_for(predicate), timeout)
-    except TimeoutError:
-        raise AssertionError(f"timed out after {timeout}s waiting for {what}") from None

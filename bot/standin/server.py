@@ -31,7 +31,6 @@ from bot.standin.interactions import (
     StandInError,
     build_command_data,
     find_command,
-    wait_until,
 )
 from bot.standin.mentions import resolve_pings
 from bot.standin.scheduled_events import ScheduledEvents
@@ -107,7 +106,9 @@ class DiscordStandIn:
         self.requests: list[RecordedRequest] = []
         self._nonces: dict[str, tuple[int, float]] = {}
         self.faults = Faults()
-        self._changed = asyncio.Condition()
+        # Each waiter is woken only when its own condition holds: with many interactions in
+        # flight a shared Condition would wake every waiter on every request.
+        self._waiters: list[tuple[Callable[[], bool], asyncio.Future[None]]] = []
         self._routes: list[tuple[str, re.Pattern[str], str, Handler]] = []
         self._register_routes()
         self.gateway = Gateway(
@@ -218,11 +219,25 @@ class DiscordStandIn:
     # ----- waiting ---------------------------------------------------------------------------
 
     async def _notify(self) -> None:
-        async with self._changed:
-            self._changed.notify_all()
+        pending = []
+        for predicate, future in self._waiters:
+            if future.done():
+                continue
+            if predicate():
+                future.set_result(None)
+            else:
+                pending.append((predicate, future))
+        self._waiters = pending
 
     async def wait_until(self, predicate: Callable[[], bool], timeout: float = 5.0, what: str = "a change") -> None:
-        await wait_until(self._changed, predicate, timeout, what)
+        if predicate():
+            return
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.append((predicate, future))
+        try:
+            await asyncio.wait_for(future, timeout)
+        except TimeoutError:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}") from None
 
     async def wait_ready(self, timeout: float = 10.0) -> None:
         """Until a bot has identified (READY and GUILD_CREATEs have been sent)."""
