@@ -13,10 +13,12 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
+from bot.core.errors import UserFacingError
 from bot.curriculum.models import OPTION_LETTERS, NumericChallenge, QuizChallenge, TaskChallenge
 from bot.replies import send_ephemeral
 from bot.services.challenges import Day, Outcome
 from bot.tree import report_error
+from bot.ui.submissions import announce
 
 if TYPE_CHECKING:
     from bot.client import StudyBot
@@ -245,10 +247,18 @@ async def handle_modal(interaction: discord.Interaction[StudyBot]) -> bool:
 
 
 async def submit_link(interaction: discord.Interaction[StudyBot], text: str, group_date: date | None) -> None:
+    """A task's link from the post's form: recorded as a submission (and announced) like /submit."""
     assert interaction.guild_id is not None
-    service = interaction.client.challenges
-    day = await service.open_day(interaction.guild_id, group_date)
-    outcome = await service.complete_with_link(
-        interaction.guild_id, interaction.user.id, text, group_date=day.group_date
+    bot = interaction.client
+    day = await bot.challenges.open_day(interaction.guild_id, group_date)
+    if not isinstance(day.challenge, TaskChallenge) or day.challenge.submit == "none":
+        raise UserFacingError("Today's challenge doesn't take a link.")
+    draft = await bot.submissions.prepare(interaction.guild_id, interaction.user.id, text, challenge=day.challenge.id)
+    if bot.submissions.checks_on_github(draft):
+        await interaction.response.defer(ephemeral=True, thinking=True)  # GitHub may take longer than 3 s
+    recorded = await bot.submissions.record(draft)
+    await announce(bot, recorded)
+    outcome = recorded.completion or Outcome(
+        "already", recorded.completion_problem or "Your link is recorded; today's challenge was already complete."
     )
     await send_outcome(interaction, day, outcome)

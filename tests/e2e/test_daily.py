@@ -201,7 +201,13 @@ async def test_task_completed_with_a_link_and_bad_links_refused(
     assert "GitHub" in await submit("javascript:alert(1)")
     assert "GitHub link" in await submit("https://www.kaggle.com/code/alice/titanic")
     assert "Done!" in await submit("https://github.com/alice/matmul")
-    assert "already completed" in await submit("https://github.com/alice/matmul")
+    assert "already recorded that work" in await submit("https://github.com/Alice/matmul/")
+    # The link is a submission like any /submit: recorded once and announced without a ping.
+    bot = bots._running[0][0]
+    recorded = await bot.store.submissions.by_key(world.guild.id, world.member.id, "github:repository:alice/matmul")
+    assert recorded is not None and recorded.url == "https://github.com/alice/matmul"
+    announcement = standin.channel_messages(world.channel)[-1]
+    assert "github.com/alice/matmul" in announcement.text() and not announcement.pinged_anyone
 
 
 async def test_buttons_keep_working_after_a_restart(standin: DiscordStandIn, bots: BotRunner, world: World) -> None:
