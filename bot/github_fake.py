@@ -19,10 +19,11 @@ import asyncio
 import contextlib
 import time
 from dataclasses import dataclass, field
-from types import TracebackType
-from typing import Any, cast
+from typing import Any, ClassVar
 
 from aiohttp import web
+
+from bot.loopback import LoopbackServer
 
 
 @dataclass
@@ -47,8 +48,11 @@ class SeenRequest:
     headers: dict[str, str]  # names lower-cased
 
 
-class FakeGitHub:
+class FakeGitHub(LoopbackServer):
+    runner_options: ClassVar[dict[str, Any]] = {"handler_cancellation": True, "shutdown_timeout": 1.0}
+
     def __init__(self) -> None:
+        super().__init__()
         self.repos: dict[str, FakeRepo] = {}
         self.pulls: dict[tuple[str, int], str] = {}  # (repo key, number) -> author login
         self.gists: dict[str, FakeGist] = {}
@@ -59,8 +63,6 @@ class FakeGitHub:
         self.hang = 0.0
         self.server_error = False
         self._closing = asyncio.Event()
-        self._runner: web.AppRunner | None = None
-        self.port = 0
 
     @property
     def base_url(self) -> str:
@@ -90,34 +92,17 @@ class FakeGitHub:
 
     # ----- lifecycle -------------------------------------------------------------------------
 
-    async def start(self, port: int = 0) -> None:
+    def build_app(self) -> web.Application:
         app = web.Application()
         app.router.add_get("/repos/{owner}/{repo}", self._repo)
         app.router.add_get("/repos/{owner}/{repo}/pulls/{number}", self._pull)
         app.router.add_get("/gists/{gist_id}", self._gist)
         app.router.add_get("/users/{login}", self._user)
         app.router.add_get("/users/{login}/gists", self._user_gists)
-        self._runner = web.AppRunner(app, access_log=None, handler_cancellation=True, shutdown_timeout=1.0)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", port)
-        await site.start()
-        server = cast(asyncio.Server, site._server)  # aiohttp keeps the bound socket only here
-        self.port = int(server.sockets[0].getsockname()[1])
+        return app
 
-    async def stop(self) -> None:
+    async def before_stop(self) -> None:
         self._closing.set()  # wakes hanging handlers so shutdown does not wait for them
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> FakeGitHub:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.stop()
 
     # ----- the endpoints ---------------------------------------------------------------------
 

@@ -21,10 +21,11 @@ import math
 import time
 from collections import deque
 from dataclasses import dataclass
-from types import TracebackType
-from typing import Any, cast
+from typing import Any, ClassVar
 
 from aiohttp import web
+
+from bot.loopback import LoopbackServer
 
 
 @dataclass(frozen=True)
@@ -78,15 +79,17 @@ class RecordedRequest:
     body: Any  # the parsed JSON, or the raw text when it was not JSON
 
 
-class FakeLLM:
+class FakeLLM(LoopbackServer):
+    # handler_cancellation: a client that gives up (read timeout) ends its handler at once.
+    runner_options: ClassVar[dict[str, Any]] = {"handler_cancellation": True, "shutdown_timeout": 1.0}
+
     def __init__(self, *, default_text: str = "This is the fake LLM's default answer.", model: str = "fake-model"):
+        super().__init__()
         self.default_text = default_text
         self.model = model
         self.requests: list[RecordedRequest] = []
         self._script: deque[Reply] = deque()
         self._closing = asyncio.Event()
-        self._runner: web.AppRunner | None = None
-        self.port = 0
 
     @property
     def base_url(self) -> str:
@@ -102,31 +105,13 @@ class FakeLLM:
 
     # ----- lifecycle -------------------------------------------------------------------------------
 
-    async def start(self, port: int = 0) -> None:
+    def build_app(self) -> web.Application:
         app = web.Application()
         app.router.add_post("/v1/chat/completions", self._chat)
-        # handler_cancellation: a client that gives up (read timeout) ends its handler at once.
-        self._runner = web.AppRunner(app, access_log=None, handler_cancellation=True, shutdown_timeout=1.0)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", port)
-        await site.start()
-        server = cast(asyncio.Server, site._server)  # aiohttp keeps the bound socket only here
-        self.port = int(server.sockets[0].getsockname()[1])
+        return app
 
-    async def stop(self) -> None:
+    async def before_stop(self) -> None:
         self._closing.set()  # wakes hangs and slow streams so shutdown does not wait for them
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> FakeLLM:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.stop()
 
     # ----- the endpoint ----------------------------------------------------------------------------
 

@@ -15,11 +15,11 @@ import secrets
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from types import TracebackType
-from typing import Any, cast
+from typing import Any
 
 from aiohttp import BodyPartReader, web
 
+from bot.loopback import LoopbackServer
 from bot.standin import world as w
 from bot.standin.faults import Faults
 from bot.standin.gateway import Gateway, Session
@@ -90,8 +90,9 @@ def _content_too_long(body: Any) -> web.Response | None:
     return _json({"code": 50035, "message": "Invalid Form Body", "errors": errors}, status=400)
 
 
-class DiscordStandIn:
+class DiscordStandIn(LoopbackServer):
     def __init__(self, *, token: str = DEFAULT_TOKEN, interaction_deadline: float = INTERACTION_DEADLINE) -> None:
+        super().__init__()
         self.token = token
         self.interaction_deadline = interaction_deadline
         self.ids = w.Snowflakes()
@@ -117,37 +118,18 @@ class DiscordStandIn:
             guild_payloads=lambda: [g.payload(self._bot_member(g)) for g in self.guilds.values()],
             on_change=self._notify,
         )
-        self._runner: web.AppRunner | None = None
-        self.port = 0
 
     # ----- lifecycle -------------------------------------------------------------------------
 
-    async def start(self, port: int = 0) -> None:
+    def build_app(self) -> web.Application:
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_get("/gateway", self.gateway.handle)
         app.router.add_route("*", "/api/v10/{tail:.*}", self._dispatch_rest)
         app.router.add_get("/attachments/{message_id}/{filename}", self._serve_attachment)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", port)
-        await site.start()
-        server = cast(asyncio.Server, site._server)  # aiohttp keeps the bound socket only here
-        self.port = int(server.sockets[0].getsockname()[1])
+        return app
 
-    async def stop(self) -> None:
+    async def before_stop(self) -> None:
         await self.gateway.close_all()
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> DiscordStandIn:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.stop()
 
     @property
     def api_url(self) -> str:
