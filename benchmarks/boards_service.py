@@ -22,7 +22,8 @@ import time
 from datetime import time as dtime
 from pathlib import Path
 
-from benchmarks.leaderboard_query import GUILD_ID, TIMEZONE, build, history_end, machine, percentile
+from benchmarks.common import machine, percentile
+from benchmarks.leaderboard_query import GUILD_ID, TIMEZONE, build, history_end
 from bot.core.clock import FakeClock
 from bot.core.points import Period
 from bot.core.verification import SubmissionStatus

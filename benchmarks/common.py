@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import math
 import os
 import platform
 import sqlite3
@@ -16,11 +17,11 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def percentile(values: list[float], q: float) -> float:
+    """Nearest-rank percentile."""
     ordered = sorted(values)
     if not ordered:
         return float("nan")
-    rank = max(0, min(len(ordered) - 1, round(q / 100 * len(ordered) + 0.5) - 1))
-    return ordered[rank]
+    return ordered[max(0, math.ceil(q / 100 * len(ordered)) - 1)]
 
 
 def machine() -> str:
@@ -33,8 +34,9 @@ def machine() -> str:
     except OSError:
         pass
     return (
-        f"{os.cpu_count()} cores, {cpu}; Python {platform.python_version()}; SQLite {sqlite3.sqlite_version}; "
-        f"{platform.system()} {platform.release()}"
+        f"{os.cpu_count()} CPUs ({cpu}), Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, "
+        f"{platform.system()} {platform.release()}, load average {os.getloadavg()[0]:.2f} at start "
+        "(other work on the machine skews the figures)"
     )
 
 

@@ -44,7 +44,10 @@ async def main(guilds: int, tick: float) -> int:
             )
             try:
                 await standin.wait_ready(120)
-                posted = lambda: sum(1 for m in standin.messages.values() if not m.ephemeral)  # noqa: E731
+
+                def posted() -> int:
+                    return sum(1 for m in standin.messages.values() if not m.ephemeral)
+
                 await standin.wait_until(lambda: posted() >= guilds, 300, "every post")
                 last = time.time()
                 await asyncio.sleep(3 * tick)  # any duplicate would show up by now

@@ -10,8 +10,8 @@ scoring rules in `bot.core.points`), then times the leaderboard repository:
 Prints p50/p95/p99 in ms per query kind and period, and exits 1 if any p95 is over the budget
 (20 ms by default). A benchmark, run by hand, not by pytest:
 
-    .venv/bin/python benchmarks/leaderboard_query.py            # the full run
-    .venv/bin/python benchmarks/leaderboard_query.py --queries 20 --explain
+    .venv/bin/python -m benchmarks.leaderboard_query            # the full run
+    .venv/bin/python -m benchmarks.leaderboard_query --queries 20 --explain
 """
 
 from __future__ import annotations
@@ -19,10 +19,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import math
-import os
-import platform
 import random
-import sqlite3
 import sys
 import tempfile
 import time
@@ -32,6 +29,7 @@ from datetime import UTC, date, datetime, timedelta
 from datetime import time as dtime
 from pathlib import Path
 
+from benchmarks.common import machine, percentile
 from bot.core.points import (
     ChallengeKind,
     Completion,
@@ -227,11 +225,6 @@ def query_kinds(
     }
 
 
-def percentile(sorted_ms: list[float], p: float) -> float:
-    """Nearest-rank percentile."""
-    return sorted_ms[max(0, math.ceil(p / 100 * len(sorted_ms)) - 1)]
-
-
 async def timed(call: Callable[[], Awaitable[object]]) -> float:
     started = time.perf_counter()
     await call()
@@ -280,21 +273,6 @@ async def measure(args: argparse.Namespace, folder: Path) -> int:
         return 1
     print("all within budget")
     return 0
-
-
-def machine() -> str:
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return (
-        f"{os.cpu_count()} CPUs ({cpu}), Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, "
-        f"load average {os.getloadavg()[0]:.2f} at start (other work on the machine skews the figures)"
-    )
 
 
 def main() -> int:
