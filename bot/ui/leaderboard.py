@@ -20,6 +20,7 @@ from bot.replies import send_ephemeral
 from bot.services.challenges import schedule_of
 from bot.services.leaderboards import UNITS, BoardKind, BoardView, Standing
 from bot.tree import report_error
+from bot.ui.paging import page_button
 
 if TYPE_CHECKING:
     from bot.client import StudyBot
@@ -110,16 +111,7 @@ async def show_board(
 
 class LeaderboardButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=LEADERBOARD_BUTTON):
     def __init__(self, stamp: str, page: int, nav: str, *, disabled: bool = False) -> None:
-        label, emoji = ("Prev", "◀️") if nav == "prev" else ("Next", "▶️")
-        super().__init__(
-            discord.ui.Button(
-                label=label,
-                emoji=emoji,
-                style=discord.ButtonStyle.secondary,
-                custom_id=f"bp:lb:{stamp}:{page}:{nav}",
-                disabled=disabled,
-            )
-        )
+        super().__init__(page_button(f"bp:lb:{stamp}:{page}:{nav}", nav, disabled=disabled))
         board, _, period = stamp.partition(":")
         self.board, self.period, self.page = BoardKind(board), Period(period), page
 

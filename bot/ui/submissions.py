@@ -17,6 +17,7 @@ from bot.core.verification import LABELS
 from bot.services.submissions import Recorded
 from bot.store.submissions import SubmissionRecord
 from bot.tree import report_error
+from bot.ui.paging import page_button
 
 if TYPE_CHECKING:
     from bot.client import StudyBot
@@ -119,16 +120,7 @@ async def submissions_page(
 
 class SubmissionsButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=SUBMISSIONS_BUTTON):
     def __init__(self, stamp: str, page: int, nav: str, *, disabled: bool = False) -> None:
-        label, emoji = ("Prev", "◀️") if nav == "prev" else ("Next", "▶️")
-        super().__init__(
-            discord.ui.Button(
-                label=label,
-                emoji=emoji,
-                style=discord.ButtonStyle.secondary,
-                custom_id=f"bp:subs:{stamp}:{page}:{nav}",
-                disabled=disabled,
-            )
-        )
+        super().__init__(page_button(f"bp:subs:{stamp}:{page}:{nav}", nav, disabled=disabled))
         user, _, kind = stamp.partition(":")
         self.user_id, self.kind, self.page = int(user), kind, page
 
