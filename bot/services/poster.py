@@ -131,7 +131,8 @@ class DailyPoster:
             await self.store.ledger.excuse(guild_id, day.group_date, "the daily post failed", now)
             return False
         await self.store.groups.mark_posted(guild_id, day.group_date, message_id, self.clock.now())
-        await self.store.groups.record_error(guild_id, None, self.clock.now())
+        if day.group.last_error is not None:  # clearing costs a write; most groups have nothing to clear
+            await self.store.groups.record_error(guild_id, None, self.clock.now())
         return True
 
     async def _recover(self) -> int:

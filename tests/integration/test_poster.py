@@ -149,6 +149,13 @@ async def test_a_failed_post_is_recorded_excused_and_the_group_kept(tmp_path: Pa
         assert group.next_post_date == START + timedelta(days=1)
         assert [e.group_date for e in await store.ledger.excused_days(7, 1)] == [START]
 
+        # Once the channel works again the next post clears the problem from /config show.
+        sender.fail_with = None
+        clock.set(nine_am(START + timedelta(days=1)))
+        assert await poster(store, clock, sender).tick() == 1
+        group = await store.groups.get(7)
+        assert group is not None and group.last_error is None
+
 
 async def test_a_thousand_groups_due_at_once_are_each_posted_once(tmp_path: Path) -> None:
     clock = FakeClock(nine_am(START) - timedelta(minutes=1))
