@@ -2,10 +2,14 @@
 
 Builds a throwaway SQLite database with the real migrations (`bot.store.Store`), fills it with
 a realistic ledger (a few very active members, many occasional ones; points from the real
-scoring rules in `bot.core.points`), then times the leaderboard repository:
+scoring rules in `bot.core.points`; some work submitted), then times the leaderboard repository:
 
     page 1, a random page and rank_of a random member, for each board and each period
     (week, month, season = the last 90 days, all time).
+
+The ledger is written through the real schema, so the triggers of migration 007 keep the
+boards' totals as they would in the bot; the script also times what that costs a completion
+and a season change.
 
 Prints p50/p95/p99 in ms per query kind and period, and exits 1 if any p95 is over the budget
 (20 ms by default). A benchmark, run by hand, not by pytest:
@@ -35,11 +39,11 @@ from bot.core.points import (
     Completion,
     Difficulty,
     Period,
-    Window,
+    PeriodKey,
     entries_for_completion,
-    period_window,
+    period_key,
 )
-from bot.store import Store
+from bot.store import GroupSettings, NewPoints, Store
 from bot.store.leaderboards import Board, BoardPage, LeaderboardRepository, RankEntry, _BoardQuery
 from bot.store.timeutil import to_db
 
@@ -48,6 +52,7 @@ TIMEZONE = "Europe/Berlin"
 POST_AT_UTC = dtime(7, 0)  # the daily post; members answer in the hours after it
 FIRST_MEMBER_ID = 300_000_000_000_000_000  # snowflake-sized ids
 EXCLUDED = 3  # a few members (bots, the organiser) the board leaves out, as a guild would
+SUBMIT_CHANCE = 0.05  # a completed day that also ships a GitHub or Kaggle link
 
 
 @dataclass(frozen=True)
@@ -73,6 +78,7 @@ class Dataset:
     now: datetime
     points_rows: int
     completion_rows: int
+    submission_rows: int
     build_seconds: float | None  # None: an existing database was reused
 
 
@@ -81,6 +87,7 @@ class Ledger:
     members: list[int]
     points: list[tuple[object, ...]]
     completions: list[tuple[object, ...]]
+    submissions: list[tuple[object, ...]]
 
 
 def history_end(days: int) -> tuple[date, datetime]:
@@ -96,7 +103,7 @@ def generate(members: int, days: int, seed: int) -> Ledger:
     kinds = list(ChallengeKind)
     difficulties = list(Difficulty)
     day_challenges = [(rng.choice(kinds), rng.choice(difficulties)) for _ in range(days)]
-    ledger = Ledger([], [], [])
+    ledger = Ledger([], [], [], [])
     for index in range(members):
         user_id = FIRST_MEMBER_ID + index * 7919
         roll, profile = rng.random(), PROFILES[-1]
@@ -130,63 +137,122 @@ def generate(members: int, days: int, seed: int) -> Ledger:
                 (GUILD_ID, user_id, day_text, f"c{day_index:03d}", how, None, int(first_try), stamp)
             )
             ledger.points.extend((GUILD_ID, user_id, e.amount, e.reason.value, day_text, stamp) for e in entries)
+            if rng.random() < SUBMIT_CHANCE:
+                key = f"github:repository:m{index}/p{day_index}"
+                url = f"https://github.com/m{index}/p{day_index}"
+                ledger.submissions.append((GUILD_ID, user_id, key, url, stamp, day_text))
         ledger.members.append(user_id)
     return ledger
 
 
 async def build(path: Path, members: int, days: int, seed: int, *, reuse: bool) -> Dataset:
-    _, now = history_end(days)
+    first_day, now = history_end(days)
     member_ids = [FIRST_MEMBER_ID + index * 7919 for index in range(members)]
     if reuse:
         async with Store(path) as store:
-            counts = [await store._db.fetch_one(f"SELECT COUNT(*) FROM {table}") for table in ("points", "completions")]
-        points_rows, completion_rows = (int(row[0]) if row else 0 for row in counts)
-        return Dataset(path, member_ids, now, points_rows, completion_rows, None)
+            counts = [
+                await store._db.fetch_one(f"SELECT COUNT(*) FROM {table}")
+                for table in ("points", "completions", "submissions")
+            ]
+        points_rows, completion_rows, submission_rows = (int(row[0]) if row else 0 for row in counts)
+        return Dataset(path, member_ids, now, points_rows, completion_rows, submission_rows, None)
     started = time.perf_counter()
     ledger = generate(members, days, seed)
-    # Seeding writes the ledger's own columns in bulk: going through record_completion one day
-    # at a time would take many minutes and measure the writer, not the boards.
-    async with Store(path) as store, store._db.transaction() as conn:
-        await conn.executemany(
-            "INSERT INTO completions (guild_id, user_id, group_date, challenge_id, how, link, first_try,"
-            " completed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            ledger.completions,
-        )
-        await conn.executemany(
-            "INSERT INTO points (guild_id, user_id, amount, reason, group_date, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-            ledger.points,
-        )
+    # Seeding writes the ledger's own rows in bulk, through the real schema and its triggers:
+    # going through record_completion one day at a time would take many minutes.
+    async with Store(path) as store:
+        settings = GroupSettings(1, POST_AT_UTC, "UTC", first_day, "full", None)
+        await store.groups.save(GUILD_ID, settings, first_day, now, now)
+        async with store._db.transaction() as conn:
+            await conn.executemany(
+                "INSERT INTO completions (guild_id, user_id, group_date, challenge_id, how, link, first_try,"
+                " completed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                ledger.completions,
+            )
+            await conn.executemany(
+                "INSERT INTO points (guild_id, user_id, amount, reason, group_date, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                ledger.points,
+            )
+            await conn.executemany(
+                "INSERT INTO submissions (guild_id, user_id, kind, type, key, url, status, created_at, group_date)"
+                " VALUES (?, ?, 'github', 'repository', ?, ?, 'self_reported', ?, ?)",
+                ledger.submissions,
+            )
     elapsed = time.perf_counter() - started
-    return Dataset(path, ledger.members, now, len(ledger.points), len(ledger.completions), elapsed)
+    return Dataset(
+        path, ledger.members, now, len(ledger.points), len(ledger.completions), len(ledger.submissions), elapsed
+    )
 
 
-def windows(now: datetime) -> dict[str, Window]:
-    season_start = now.date() - timedelta(days=89)
+def season_start(now: datetime) -> date:
+    return now.date() - timedelta(days=89)
+
+
+def periods(now: datetime) -> dict[str, PeriodKey]:
+    today = now.date()  # the group posts at 07:00 UTC and "now" is 20:00 UTC: today's group day
     return {
-        "week": period_window(Period.WEEK, now, TIMEZONE),
-        "month": period_window(Period.MONTH, now, TIMEZONE),
-        "season": period_window(Period.SEASON, now, TIMEZONE, season_start=season_start),
-        "all": period_window(Period.ALL, now, TIMEZONE),
+        "week": period_key(Period.WEEK, today),
+        "month": period_key(Period.MONTH, today),
+        "season": period_key(Period.SEASON, today, season_start=season_start(now)),
+        "all": period_key(Period.ALL, today),
     }
+
+
+async def write_costs(store: Store, data: Dataset, samples: int) -> list[str]:
+    """What the totals cost the writers at this size: a season change, and completions."""
+    # Moved a day and back, so a reused database measures a real change both times.
+    await store.fairness.set_season_start(GUILD_ID, season_start(data.now) - timedelta(days=1), data.now)
+    started = time.perf_counter()
+    await store.fairness.set_season_start(GUILD_ID, season_start(data.now), data.now)
+    season = (time.perf_counter() - started) * 1000
+    day = data.now.date() + timedelta(days=1)
+    at = data.now + timedelta(hours=12)
+    costs = []
+    for user_id in data.members[:samples]:
+        started = time.perf_counter()
+        await store.ledger.record_completion(
+            GUILD_ID,
+            user_id,
+            day,
+            challenge_id="bench",
+            how="answer",
+            link=None,
+            first_try=True,
+            at=at,
+            points=[NewPoints(15, "completion", day, at), NewPoints(5, "first_try", day, at)],
+        )
+        costs.append((time.perf_counter() - started) * 1000)
+    # Leave the data set as it was, so a reused database measures the same boards.
+    async with store._db.transaction() as conn:
+        for table in ("points", "completions"):
+            await conn.execute(
+                f"DELETE FROM {table} WHERE guild_id = ? AND group_date = ?", (GUILD_ID, day.isoformat())
+            )
+    costs.sort()
+    return [
+        f"  season start set (rebuilds the season's totals): {season:.0f} ms",
+        f"  a completion with two points rows, through record_completion ({samples} members):"
+        f" p50 {percentile(costs, 50):.2f} ms, p95 {percentile(costs, 95):.2f} ms",
+    ]
 
 
 @dataclass(frozen=True)
 class Scenario:
-    """One board over one window, queried the way the bot would."""
+    """One board over one period, queried the way the bot would."""
 
     repo: LeaderboardRepository
     board: Board
-    window: Window
+    period: PeriodKey
     excluded: list[int]
     min_activity: int
     page_size: int
 
     async def page(self, offset: int) -> BoardPage:
-        method = self.repo.points_board if self.board is Board.POINTS else self.repo.completions_board
-        return await method(
+        return await self.repo.page(
             GUILD_ID,
-            start=self.window.start,
-            end=self.window.end,
+            self.board,
+            self.period,
             excluded_user_ids=self.excluded,
             min_activity=self.min_activity,
             offset=offset,
@@ -195,17 +261,11 @@ class Scenario:
 
     async def rank(self, user_id: int) -> RankEntry | None:
         return await self.repo.rank_of(
-            GUILD_ID,
-            user_id,
-            self.board,
-            start=self.window.start,
-            end=self.window.end,
-            excluded_user_ids=self.excluded,
-            min_activity=self.min_activity,
+            GUILD_ID, user_id, self.board, self.period, excluded_user_ids=self.excluded, min_activity=self.min_activity
         )
 
     async def explain(self) -> list[str]:
-        query = _BoardQuery(self.board, GUILD_ID, self.window.start, self.window.end, self.excluded, self.min_activity)
+        query = _BoardQuery(self.board, GUILD_ID, self.period, self.excluded, self.min_activity)
         lines: list[str] = []
         for label, (sql, params) in (("page", query.page(0, self.page_size)), ("rank_of", query.rank_of(0))):
             rows = await self.repo._db.fetch_all("EXPLAIN QUERY PLAN " + sql, params)
@@ -236,20 +296,24 @@ async def measure(args: argparse.Namespace, folder: Path) -> int:
     print(f"data set: {args.members:,} members x {args.days} days at {path}", flush=True)
     data = await build(path, args.members, args.days, args.seed, reuse=args.reuse)
     size_mb = data.path.stat().st_size / 1e6
-    print(f"  {data.points_rows:,} points rows, {data.completion_rows:,} completions, {size_mb:.0f} MB")
+    print(
+        f"  {data.points_rows:,} points rows, {data.completion_rows:,} completions,"
+        f" {data.submission_rows:,} submissions, {size_mb:.0f} MB"
+    )
     if data.build_seconds is None:
         print("  reused an existing database (no build time)")
     else:
-        print(f"  built in {data.build_seconds:.1f} s (generate, insert, index; one transaction)")
+        print(f"  built in {data.build_seconds:.1f} s (generate, then insert through the triggers)")
     rng = random.Random(args.seed + 1)
     excluded = rng.sample(data.members, EXCLUDED)
     failures: list[str] = []
     async with Store(data.path) as store:
+        print("\n".join(await write_costs(store, data, args.writes)))
         repo = LeaderboardRepository(store._db)
         print(f"\n{'board':<12}{'period':<8}{'query':<12}{'on board':>9}{'p50':>9}{'p95':>9}{'p99':>9}  (ms)")
         for board in (Board(name) for name in args.boards.split(",")):
-            for period, window in windows(data.now).items():
-                scenario = Scenario(repo, board, window, excluded, args.min_activity, args.page_size)
+            for period, key in periods(data.now).items():
+                scenario = Scenario(repo, board, key, excluded, args.min_activity, args.page_size)
                 total = (await scenario.page(0)).total_members  # also warms the page cache; not counted
                 for kind, call in query_kinds(scenario, total, data.members, rng).items():
                     samples = sorted([await timed(call) for _ in range(args.queries)])
@@ -282,7 +346,8 @@ def main() -> int:
     parser.add_argument("--queries", type=int, default=200, help="timed queries per line (default 200)")
     parser.add_argument("--page-size", type=int, default=10)
     parser.add_argument("--min-activity", type=int, default=0)
-    parser.add_argument("--boards", default="points,completions", help="comma-separated: points,completions")
+    parser.add_argument("--boards", default="points,completions,submissions", help="comma-separated board names")
+    parser.add_argument("--writes", type=int, default=200, help="completions timed on the full data set")
     parser.add_argument("--budget-ms", type=float, default=20.0, help="the p95 every line must stay under")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--explain", action="store_true", help="print each query plan")

@@ -143,3 +143,27 @@ def period_window(
             raise ValueError("a season window needs season_start")
         return Window(boundary(season_start), None)
     return Window(None, None)
+
+
+@dataclass(frozen=True)
+class PeriodKey:
+    """A period named by its first group day, the way the boards' totals are stored.
+
+    A ledger row belongs to the periods of its group day, so `period_key(p, d)` is the key of
+    every row dated `d`, and the key of "this week" is the key of today's group day.
+    """
+
+    period: Period
+    start: date | None  # None for all time
+
+
+def period_key(period: Period, group_day: date, *, season_start: date | None = None) -> PeriodKey:
+    if period is Period.WEEK:
+        return PeriodKey(period, group_day - timedelta(days=group_day.weekday()))
+    if period is Period.MONTH:
+        return PeriodKey(period, group_day.replace(day=1))
+    if period is Period.SEASON:
+        if season_start is None:
+            raise ValueError("a season needs season_start")
+        return PeriodKey(period, season_start)
+    return PeriodKey(period, None)

@@ -1,7 +1,9 @@
 """Streaks, derived from the ledger of completed days every time, never kept as a counter.
 
 Recomputing from facts means an admin repair or a late-excused post fixes every number at
-once, and two processes can never disagree about a streak.
+once, and two processes can never disagree about a streak. (The streak board reads a state
+derived from these rules per member, replayed from the ledger whenever the past changes:
+bot.core.streak_state.)
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ from bot.core.errors import UserFacingError
 from bot.core.links import parse_submission_link
 from bot.core.points import ChallengeKind, Completion, Difficulty, entries_for_completion
 from bot.core.schedule import GroupSchedule
+from bot.core.streak_state import after_completion
 from bot.core.streaks import StreakSummary, summarize_streak
 from bot.curriculum.loader import Curriculum
 from bot.curriculum.models import (
@@ -204,6 +205,7 @@ class ChallengeService:
             first_try=first_try,
             at=now,
             points=points,
+            streak=after_completion(before, day.group_date, now),  # the streak board reads it
         )
         if not recorded:
             return Outcome("already", "You already completed today's challenge. See you tomorrow!")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from bot.core.clock import Clock
 from bot.core.errors import UserFacingError
@@ -16,7 +16,7 @@ from bot.core.links import InvalidSubmissionLink, LinkKind, SubmissionLink, pars
 from bot.core.verification import Availability, SubmissionStatus, submission_status
 from bot.curriculum.models import TaskChallenge
 from bot.github import GitHubClient, GitHubError, target_of
-from bot.services.challenges import ChallengeService, Outcome
+from bot.services.challenges import ChallengeService, Outcome, schedule_of
 from bot.store import Store
 from bot.store.submissions import NewSubmission, SubmissionRecord
 
@@ -96,6 +96,11 @@ class SubmissionService:
             return Draft(guild_id, user_id, link, task.id, completes_today=True)
         return Draft(guild_id, user_id, link, None, completes_today=False)
 
+    async def _group_day(self, guild_id: int, now: datetime) -> date:
+        """The group day `now` falls on; the UTC day in a server with no group (no boards there)."""
+        group = await self.store.groups.get(guild_id)
+        return schedule_of(group).group_date_at(now) if group is not None else now.astimezone(UTC).date()
+
     async def record(self, draft: Draft, note: str | None = None) -> Recorded:
         now = self.clock.now()
         availability, author = await self._availability(draft.link)
@@ -121,6 +126,7 @@ class SubmissionService:
                 status=status,
                 checked_at=now if availability is not None else None,
                 created_at=now,
+                group_date=await self._group_day(draft.guild_id, now),
             )
         )
         completion, problem = None, None

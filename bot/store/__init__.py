@@ -16,6 +16,7 @@ from bot.store.privacy import PrivacyRepository
 from bot.store.profiles import ProfileRepository
 from bot.store.repositories import GuildRecord, GuildRepository, MetaRepository
 from bot.store.standings import StandingsRepository
+from bot.store.streaks import StreakStateRepository
 from bot.store.submissions import SubmissionRepository
 
 __all__ = [
@@ -51,6 +52,7 @@ class Store:
         self.profiles = ProfileRepository(self._db)
         self.fairness = FairnessRepository(self._db)
         self.standings = StandingsRepository(self._db)
+        self.streaks = StreakStateRepository(self._db)
         self.privacy = PrivacyRepository(self._db)
         self.ask = AskRepository(self._db)
 

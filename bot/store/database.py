@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -59,6 +60,8 @@ async def connect(path: Path | str) -> aiosqlite.Connection:
         await conn.execute("PRAGMA foreign_keys = ON")
         await conn.execute("PRAGMA synchronous = NORMAL")
         await conn.execute("PRAGMA busy_timeout = 5000")
+        # So that a REPLACE's implicit delete fires the ledger's delete triggers (migration 007).
+        await conn.execute("PRAGMA recursive_triggers = ON")
         await migrate(conn)
     except BaseException:
         await conn.close()
@@ -96,9 +99,21 @@ async def migrate(conn: aiosqlite.Connection) -> None:
 
 
 def _split_sql(script: str) -> list[str]:
-    """Split a migration into statements (our migrations hold no semicolons inside literals)."""
-    body = "\n".join(line for line in script.splitlines() if not line.strip().startswith("--"))
-    return [part.strip() for part in body.split(";") if part.strip()]
+    """Split a migration into statements; a trigger's body (`BEGIN ... END;`) stays whole."""
+    statements: list[str] = []
+    pending = ""
+    for line in script.splitlines(keepends=True):
+        pending += line
+        if sqlite3.complete_statement(pending):
+            statement = "\n".join(
+                kept for kept in pending.strip().splitlines() if not kept.strip().startswith("--")
+            ).strip()
+            if statement:
+                statements.append(statement)
+            pending = ""
+    if pending.strip() and any(not line.strip().startswith("--") for line in pending.strip().splitlines()):
+        raise ValueError(f"migration ends with an incomplete statement: {pending.strip()[:80]!r}")
+    return statements
 
 
 class Database:

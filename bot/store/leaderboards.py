@@ -1,14 +1,14 @@
-"""Leaderboards: members ranked over a time window, summed from the ledger on every call.
+"""Leaderboards: members ranked by their totals for a period, read from `board_totals`.
 
-Nothing here is stored or cached: a board is an aggregate over `points` or `completions`
-for [start, end), so it can never disagree with the ledger. Indexes from migration 003 keep
-the aggregate an index-only scan, but it still reads every ledger row in the window: the cost
-grows with the group's activity (figures for 10,000 members in benchmarks/README.md).
+`board_totals` (migration 007) holds each member's points, completed days and submissions per
+period, written by triggers in the same transaction as the ledger rows they count, so a board
+never disagrees with the ledger. A page, the board's size and a member's rank are each one walk
+of the board's index: the cost depends on the members on the board, not on the history.
 
 Ordering, the same on every call:
   1. score, highest first;
   2. the time the member reached that score, earliest first. That is the instant of their
-     last entry counted in the window: of two members on 120 points, the one whose last
+     latest row counted in the period: of two members on 120 points, the one whose last
      award came first got there first;
   3. user id, lowest first, so members who tie on both are still listed in a stable order.
 
@@ -27,13 +27,23 @@ from enum import StrEnum
 
 import aiosqlite
 
+from bot.core.points import PeriodKey
 from bot.store.database import Database
-from bot.store.timeutil import from_db, to_db
+from bot.store.timeutil import from_db
 
 
 class Board(StrEnum):
-    POINTS = "points"  # the sum of points entries in the window
-    COMPLETIONS = "completions"  # the number of completed days in the window
+    POINTS = "points"  # the sum of points entries in the period
+    COMPLETIONS = "completions"  # the number of completed days in the period
+    SUBMISSIONS = "submissions"  # work recorded in the period, less links GitHub reports missing or private
+
+
+# Per board: the score column, the column saying when it was reached, and its index (007).
+_COLUMNS = {
+    Board.POINTS: ("points", "points_at", "points_n"),
+    Board.COMPLETIONS: ("completions", "completions_at", "completions"),
+    Board.SUBMISSIONS: ("submissions", "submissions_at", "submissions"),
+}
 
 
 @dataclass(frozen=True)
@@ -41,7 +51,7 @@ class RankEntry:
     rank: int  # 1-based, competition ranking
     user_id: int
     score: int
-    achieved_at: datetime  # UTC; when the member reached `score` (their last entry counted)
+    achieved_at: datetime  # UTC; when the member reached `score` (their latest row counted)
 
 
 @dataclass(frozen=True)
@@ -55,55 +65,45 @@ class LeaderboardRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def points_board(
+    async def page(
         self,
         guild_id: int,
+        board: Board,
+        period: PeriodKey,
         *,
-        start: datetime | None,
-        end: datetime | None,
         excluded_user_ids: Collection[int] = (),
         min_activity: int = 0,
         offset: int = 0,
         limit: int = 10,
     ) -> BoardPage:
-        """Members by the sum of their points entries with `created_at` in [start, end).
+        """One page of the board, with the number of members on it.
 
-        A member is on the board if they have at least one entry in the window (even if their
-        entries sum to zero) and, when `min_activity` > 0, at least that many completed days
-        in the window. `None` leaves that side of the window open.
+        A member is on a board with any row counted in the period (a points board holds members
+        whose entries sum to zero too) and, when `min_activity` > 0, at least that many completed
+        days in the period.
         """
-        query = _BoardQuery(Board.POINTS, guild_id, start, end, excluded_user_ids, min_activity)
-        return await self._page(query, offset, limit)
-
-    async def completions_board(
-        self,
-        guild_id: int,
-        *,
-        start: datetime | None,
-        end: datetime | None,
-        excluded_user_ids: Collection[int] = (),
-        min_activity: int = 0,
-        offset: int = 0,
-        limit: int = 10,
-    ) -> BoardPage:
-        """Members by the number of days they completed with `completed_at` in [start, end)."""
-        query = _BoardQuery(Board.COMPLETIONS, guild_id, start, end, excluded_user_ids, min_activity)
-        return await self._page(query, offset, limit)
+        if offset < 0:
+            raise ValueError(f"offset must not be negative, got {offset}")
+        if limit < 1:
+            raise ValueError(f"limit must be at least 1, got {limit}")
+        sql, params = _BoardQuery(board, guild_id, period, excluded_user_ids, min_activity).page(offset, limit)
+        rows = await self._db.fetch_all(sql, params)
+        # The statement always returns one row, so the total arrives even past the last page.
+        total = int(rows[0]["total"]) if rows else 0
+        return BoardPage(entries=_ranked(rows, offset), total_members=total, offset=offset)
 
     async def rank_of(
         self,
         guild_id: int,
         user_id: int,
         board: Board,
+        period: PeriodKey,
         *,
-        start: datetime | None,
-        end: datetime | None,
         excluded_user_ids: Collection[int] = (),
         min_activity: int = 0,
     ) -> RankEntry | None:
         """The member's place on the board wherever it falls; None if they are not on it."""
-        query = _BoardQuery(board, guild_id, start, end, excluded_user_ids, min_activity)
-        sql, params = query.rank_of(user_id)
+        sql, params = _BoardQuery(board, guild_id, period, excluded_user_ids, min_activity).rank_of(user_id)
         row = await self._db.fetch_one(sql, params)
         if row is None:
             return None
@@ -113,17 +113,6 @@ class LeaderboardRepository:
             score=int(row["score"]),
             achieved_at=from_db(row["achieved_at"]),
         )
-
-    async def _page(self, query: _BoardQuery, offset: int, limit: int) -> BoardPage:
-        if offset < 0:
-            raise ValueError(f"offset must not be negative, got {offset}")
-        if limit < 1:
-            raise ValueError(f"limit must be at least 1, got {limit}")
-        sql, params = query.page(offset, limit)
-        rows = await self._db.fetch_all(sql, params)
-        # The statement always returns one row, so the total arrives even past the last page.
-        total = int(rows[0]["total"]) if rows else 0
-        return BoardPage(entries=_ranked(rows, offset), total_members=total, offset=offset)
 
 
 def _ranked(rows: list[aiosqlite.Row], offset: int) -> list[RankEntry]:
@@ -152,41 +141,41 @@ def _ranked(rows: list[aiosqlite.Row], offset: int) -> list[RankEntry]:
 
 
 class _BoardQuery:
-    """Builds the statements for one board and window.
+    """Builds the statements for one board and period.
 
-    Each statement aggregates the window once into the `board` CTE (materialized: it is read
-    more than once) and ranks from there. Only fixed fragments are put together; every value
-    is a bound parameter.
+    Every read names the board's index (INDEXED BY): walking it gives board order for free, and
+    a dropped index is an error rather than a silent scan. Only fixed fragments are put
+    together; every value is a bound parameter.
     """
 
     def __init__(
         self,
         board: Board,
         guild_id: int,
-        start: datetime | None,
-        end: datetime | None,
+        period: PeriodKey,
         excluded_user_ids: Collection[int],
         min_activity: int,
     ) -> None:
         if min_activity < 0:
             raise ValueError(f"min_activity must not be negative, got {min_activity}")
-        if start is not None and end is not None and start >= end:
-            raise ValueError("the window must end after it starts")
-        self.board = board
+        self.score, self.at, self.present = _COLUMNS[board]
+        self.index = f"board_totals_{board.value}"
         self.guild_id = guild_id
-        self.start = None if start is None else to_db(start)
-        self.end = None if end is None else to_db(end)
+        self.period = period.period.value
+        self.start = "" if period.start is None else period.start.isoformat()
         # One JSON parameter however many members are excluded: no placeholder limit to hit.
         self.excluded = json.dumps(sorted({int(u) for u in excluded_user_ids})) if excluded_user_ids else None
         self.min_activity = min_activity
 
     def page(self, offset: int, limit: int) -> tuple[str, tuple[object, ...]]:
-        cte, params = self._board_cte()
+        on_board, params = self._on_board("t")
+        ahead, ahead_params = self._ahead_of("(SELECT score FROM head)", "(SELECT achieved_at FROM head)")
         sql = f"""
-            WITH {cte},
-            page AS MATERIALIZED (
-                SELECT user_id, score, achieved_at FROM board
-                ORDER BY score DESC, achieved_at ASC, user_id ASC
+            WITH page AS MATERIALIZED (
+                SELECT t.user_id, t.{self.score} AS score, t.{self.at} AS achieved_at
+                FROM board_totals AS t INDEXED BY {self.index}
+                WHERE {on_board}
+                ORDER BY t.{self.score} DESC, t.{self.at} ASC, t.user_id ASC
                 LIMIT ? OFFSET ?
             ),
             head AS (
@@ -194,87 +183,52 @@ class _BoardQuery:
             ),
             counts AS (
                 SELECT
-                    (SELECT COUNT(*) FROM board) AS total,
-                    (SELECT COUNT(*) FROM board AS b, head AS h
-                      WHERE b.score > h.score OR (b.score = h.score AND b.achieved_at < h.achieved_at)) AS ahead
+                    (SELECT COUNT(*) FROM board_totals AS t INDEXED BY {self.index} WHERE {on_board}) AS total,
+                    {ahead} AS ahead
             )
             SELECT counts.total, counts.ahead, page.user_id, page.score, page.achieved_at
             FROM counts LEFT JOIN page ON 1
             ORDER BY page.score DESC, page.achieved_at ASC, page.user_id ASC
         """
-        return sql, (*params, limit, offset)
+        return sql, (*params, limit, offset, *params, *ahead_params)
 
     def rank_of(self, user_id: int) -> tuple[str, tuple[object, ...]]:
-        cte, params = self._board_cte()
+        mine, params = self._on_board("me")
+        ahead, ahead_params = self._ahead_of(f"me.{self.score}", f"me.{self.at}")
         sql = f"""
-            WITH {cte}
-            SELECT me.user_id, me.score, me.achieved_at,
-                   1 + (SELECT COUNT(*) FROM board AS b
-                         WHERE b.score > me.score OR (b.score = me.score AND b.achieved_at < me.achieved_at)) AS rank
-            FROM board AS me
-            WHERE me.user_id = ?
+            SELECT me.user_id, me.{self.score} AS score, me.{self.at} AS achieved_at, 1 + {ahead} AS rank
+            FROM board_totals AS me
+            WHERE {mine} AND me.user_id = ?
         """
-        return sql, (*params, user_id)
+        return sql, (*ahead_params, *params, user_id)
 
-    def _board_cte(self) -> tuple[str, list[object]]:
-        if self.board is Board.POINTS:
-            where, params = self._filters("p", "created_at")
-            if self.min_activity > 0:
-                active, active_params = self._active_members()
-                where += f" AND p.user_id IN ({active})"
-                params += active_params
-            sql = f"""
-                board AS MATERIALIZED (
-                    SELECT p.user_id AS user_id, SUM(p.amount) AS score, MAX(p.created_at) AS achieved_at
-                    FROM points AS p INDEXED BY {self._index("points")}
-                    WHERE {where}
-                    GROUP BY p.user_id
-                )"""
-            return sql, params
-        where, params = self._filters("c", "completed_at")
-        having = ""
+    def _ahead_of(self, score: str, at: str) -> tuple[str, list[object]]:
+        """How many are strictly ahead of (score, at): a higher score, or the same score reached
+        earlier. Two counts, each a range of the board's index (an OR would walk all of it), so
+        the cost follows the rank, not the board's size."""
+        on_board, params = self._on_board("b")
+        count = f"(SELECT COUNT(*) FROM board_totals AS b INDEXED BY {self.index} WHERE {on_board} AND {{}})"
+        higher = count.format(f"b.{self.score} > {score}")
+        earlier = count.format(f"b.{self.score} = {score} AND b.{self.at} < {at}")
+        return f"({higher} + {earlier})", [*params, *params]
+
+    def _on_board(self, alias: str) -> tuple[str, list[object]]:
+        """Who is on the board.
+
+        The unary `+` keeps a filter from being taken as an index range: "present" and the minimum
+        activity must never stand in for the score range of a rank count (SQLite uses one range
+        per column), and one member's own row is found by primary key, not down a board's index.
+        """
+        clauses = [
+            f"{alias}.guild_id = ?",
+            f"{alias}.period = ?",
+            f"{alias}.period_start = ?",
+            f"+{alias}.{self.present} > 0",
+        ]
+        params: list[object] = [self.guild_id, self.period, self.start]
         if self.min_activity > 0:
-            having = " HAVING COUNT(*) >= ?"
+            clauses.append(f"+{alias}.completions >= ?")
             params.append(self.min_activity)
-        sql = f"""
-            board AS MATERIALIZED (
-                SELECT c.user_id AS user_id, COUNT(*) AS score, MAX(c.completed_at) AS achieved_at
-                FROM completions AS c INDEXED BY {self._index("completions")}
-                WHERE {where}
-                GROUP BY c.user_id{having}
-            )"""
-        return sql, params
-
-    def _active_members(self) -> tuple[str, list[object]]:
-        """Members with at least `min_activity` completed days in the window."""
-        where, params = self._filters("a", "completed_at")
-        sql = (
-            f"SELECT a.user_id FROM completions AS a INDEXED BY {self._index('completions')}"
-            f" WHERE {where} GROUP BY a.user_id HAVING COUNT(*) >= ?"
-        )
-        return sql, [*params, self.min_activity]
-
-    def _index(self, table: str) -> str:
-        """The covering index from migration 003 that reads the least for this window.
-
-        With a start, only the window's time range is read (then grouped in a temporary
-        b-tree); without one, the whole guild is read anyway, and member order groups for free.
-        Named, not left to the planner: with no statistics it prefers member order even for
-        one week, reading a year of rows to keep seven days'. INDEXED BY also makes a dropped
-        index an error instead of a silent full scan.
-        """
-        return f"{table}_board_by_time" if self.start is not None else f"{table}_board_by_member"
-
-    def _filters(self, alias: str, time_column: str) -> tuple[str, list[object]]:
-        clauses = [f"{alias}.guild_id = ?"]
-        params: list[object] = [self.guild_id]
-        # Instants are stored as UTC ISO-8601 text of one fixed width, so text order is time order.
-        if self.start is not None:
-            clauses.append(f"{alias}.{time_column} >= ?")
-            params.append(self.start)
-        if self.end is not None:
-            clauses.append(f"{alias}.{time_column} < ?")
-            params.append(self.end)
         if self.excluded is not None:
             clauses.append(f"{alias}.user_id NOT IN (SELECT value FROM json_each(?))")
             params.append(self.excluded)

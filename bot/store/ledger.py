@@ -6,6 +6,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
+import aiosqlite
+
+from bot.core.streak_state import StreakState
 from bot.store.database import Database
 from bot.store.timeutil import from_db, to_db
 
@@ -74,13 +77,26 @@ class LedgerRepository:
         first_try: bool,
         at: datetime,
         points: Sequence[NewPoints],
+        streak: StreakState | None = None,
     ) -> bool:
         """Write the completion and its points together; False if the day was already completed.
 
         The primary key makes a second completion of the same day a no-op, so a double click,
-        a retry or two processes can never pay twice.
+        a retry or two processes can never pay twice. `streak` is the member's streak state
+        once this day is completed (migration 008); it is written first, so the completion's
+        trigger sees the member's state is current. Without it the member is replayed later.
         """
         async with self._db.transaction() as conn:
+            if streak is not None:
+                if streak.last_date != group_date:
+                    raise ValueError(f"the streak state is for {streak.last_date}, not {group_date}")
+                async with conn.execute(
+                    "SELECT 1 FROM completions WHERE guild_id = ? AND user_id = ? AND group_date = ?",
+                    (guild_id, user_id, group_date.isoformat()),
+                ) as found:
+                    if await found.fetchone() is not None:
+                        return False
+                await upsert_states(conn, guild_id, {user_id: streak})
             cursor = await conn.execute(
                 """
                 INSERT INTO completions (guild_id, user_id, group_date, challenge_id, how, link, first_try,
@@ -201,3 +217,27 @@ class LedgerRepository:
             (guild_id, user_id),
         )
         return int(row[0]) if row else 0
+
+
+async def upsert_states(conn: aiosqlite.Connection, guild_id: int, states: dict[int, StreakState]) -> None:
+    """Write members' streak states (migration 008) inside the caller's transaction."""
+    await conn.executemany(
+        """
+        INSERT INTO member_streaks (guild_id, user_id, last_date, streak, freezes, run_start, achieved_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT DO UPDATE SET last_date = excluded.last_date, streak = excluded.streak,
+            freezes = excluded.freezes, run_start = excluded.run_start, achieved_at = excluded.achieved_at
+        """,
+        [
+            (
+                guild_id,
+                user_id,
+                state.last_date.isoformat(),
+                state.streak,
+                state.freezes,
+                state.run_start.isoformat(),
+                to_db(state.achieved_at),
+            )
+            for user_id, state in states.items()
+        ],
+    )

@@ -1,7 +1,8 @@
-"""Ledger reads for whole groups: the inputs of the streak board and of the admin export.
+"""Ledger reads for whole groups: the inputs of the admin export.
 
 Streaks are derived in Python (bot.core.streaks), so these queries hand over completed days
-and excused days for many members in a few statements instead of two per member.
+and excused days for many members in a few statements instead of two per member. (The streak
+board reads stored streak states instead: bot.store.streaks.)
 """
 
 from __future__ import annotations
@@ -10,11 +11,10 @@ import json
 from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
 from bot.store.database import Database
 from bot.store.ledger import WHOLE_GROUP
-from bot.store.timeutil import from_db, to_db
 
 
 @dataclass(frozen=True)
@@ -34,39 +34,6 @@ class StandingsRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def completers_since(self, guild_id: int, since: datetime) -> set[int]:
-        """Members who completed a day at or after `since` (read from the time-ordered index)."""
-        rows = await self._db.fetch_all(
-            "SELECT DISTINCT user_id FROM completions INDEXED BY completions_board_by_time"
-            " WHERE guild_id = ? AND completed_at >= ?",
-            (guild_id, to_db(since)),
-        )
-        return {int(r[0]) for r in rows}
-
-    async def completed_days_in(self, guild_id: int, start: datetime | None, end: datetime | None) -> dict[int, int]:
-        """Completed days per member with completed_at in [start, end)."""
-        clauses: list[str] = ["guild_id = ?"]
-        params: list[object] = [guild_id]
-        if start is not None:
-            clauses.append("completed_at >= ?")
-            params.append(to_db(start))
-        if end is not None:
-            clauses.append("completed_at < ?")
-            params.append(to_db(end))
-        rows = await self._db.fetch_all(
-            f"SELECT user_id, COUNT(*) FROM completions WHERE {' AND '.join(clauses)} GROUP BY user_id",
-            tuple(params),
-        )
-        return {int(r[0]): int(r[1]) for r in rows}
-
-    async def members_excused_since(self, guild_id: int, since: date) -> set[int]:
-        """Members with a day of their own excused (an admin repair) on or after `since`."""
-        rows = await self._db.fetch_all(
-            "SELECT DISTINCT user_id FROM excused_days WHERE guild_id = ? AND user_id != ? AND group_date >= ?",
-            (guild_id, WHOLE_GROUP, since.isoformat()),
-        )
-        return {int(r[0]) for r in rows}
-
     async def group_excused_dates(self, guild_id: int, since: date) -> set[date]:
         rows = await self._db.fetch_all(
             "SELECT group_date FROM excused_days WHERE guild_id = ? AND user_id = ? AND group_date >= ?",
@@ -83,39 +50,6 @@ class StandingsRepository:
         for user_id, group_date in rows:
             days[int(user_id)].append(date.fromisoformat(group_date))
         return dict(days)
-
-    async def completed_ordinals(
-        self, guild_id: int, user_ids: Collection[int], first: date, last: date
-    ) -> dict[int, list[int]]:
-        """Completed group days in [first, last] as date ordinals per member, latest first.
-
-        Ordinals come straight from SQLite (Julian day numbers shifted to Python's ordinals):
-        no date parsing per row, which dominates when a replay reads many thousands of rows.
-        """
-        if not user_ids:
-            return {}
-        rows = await self._db.fetch_all(
-            "SELECT user_id, CAST(julianday(group_date) - 1721424.5 AS INTEGER) FROM completions"
-            " WHERE guild_id = ? AND user_id IN (SELECT value FROM json_each(?))"
-            " AND group_date >= ? AND group_date <= ? ORDER BY user_id, group_date DESC",
-            (guild_id, _ids(user_ids), first.isoformat(), last.isoformat()),
-        )
-        days: dict[int, list[int]] = defaultdict(list)
-        for user_id, ordinal in rows:
-            days[user_id].append(ordinal)
-        return dict(days)
-
-    async def last_completed_at(self, guild_id: int, user_ids: Collection[int]) -> dict[int, datetime]:
-        """When each member completed their latest day."""
-        if not user_ids:
-            return {}
-        rows = await self._db.fetch_all(
-            # SQLite takes the bare column from the row holding the MAX.
-            "SELECT user_id, MAX(group_date), completed_at FROM completions"
-            " WHERE guild_id = ? AND user_id IN (SELECT value FROM json_each(?)) GROUP BY user_id",
-            (guild_id, _ids(user_ids)),
-        )
-        return {int(r[0]): from_db(r[2]) for r in rows}
 
     async def member_excused_days(self, guild_id: int, user_ids: Collection[int] | None) -> dict[int, set[date]]:
         """Each member's own excused days (whole-group days are read separately)."""

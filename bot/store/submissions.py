@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import sqlite3
-from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
-from bot.core.verification import HIDDEN_STATUSES, SubmissionStatus
+from bot.core.verification import SubmissionStatus
 from bot.store.database import Database
 from bot.store.timeutil import from_db, to_db
 
@@ -27,6 +25,7 @@ class NewSubmission:
     status: SubmissionStatus
     checked_at: datetime | None
     created_at: datetime
+    group_date: date  # the group day it was recorded on: the boards' periods count by it
 
 
 @dataclass(frozen=True)
@@ -46,14 +45,6 @@ class SubmissionRecord:
     created_at: datetime
     announce_channel_id: int | None
     announce_message_id: int | None
-
-
-@dataclass(frozen=True)
-class BoardRow:
-    rank: int  # competition ranking: ties share a rank
-    user_id: int
-    score: int
-    achieved_at: datetime
 
 
 @dataclass(frozen=True)
@@ -97,8 +88,8 @@ class SubmissionRepository:
             cursor = await conn.execute(
                 """
                 INSERT INTO submissions (guild_id, user_id, kind, type, key, url, owner, note, challenge_id, status,
-                                         checked_at, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                         checked_at, created_at, group_date)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (guild_id, user_id, key) DO NOTHING
                 """,
                 (
@@ -114,6 +105,7 @@ class SubmissionRepository:
                     str(new.status),
                     to_db(new.checked_at) if new.checked_at else None,
                     to_db(new.created_at),
+                    new.group_date.isoformat(),
                 ),
             )
             created = cursor.rowcount == 1
@@ -188,104 +180,6 @@ class SubmissionRepository:
         )
         return {int(r["user_id"]): (int(r["n"]), int(r["ok"] or 0)) for r in rows}
 
-    # --- the submissions board ---------------------------------------------------------------
-
-    async def board(
-        self,
-        guild_id: int,
-        *,
-        start: datetime | None,
-        end: datetime | None,
-        excluded_user_ids: Collection[int] = (),
-        min_activity: int = 0,
-        offset: int = 0,
-        limit: int = 10,
-    ) -> tuple[list[BoardRow], int]:
-        """Members by how much work they recorded in [start, end); (page, members on the board).
-
-        Ordered like the other boards: count, then who reached it first (their last counted
-        submission), then user id. Links GitHub reports missing or private do not count.
-        """
-        cte, params = self._board_cte(guild_id, start, end, excluded_user_ids, min_activity)
-        rows = await self._db.fetch_all(
-            f"""
-            WITH {cte}
-            SELECT user_id, score, achieved_at,
-                   RANK() OVER (ORDER BY score DESC, achieved_at ASC) AS rank,
-                   COUNT(*) OVER () AS total
-            FROM board ORDER BY score DESC, achieved_at ASC, user_id ASC LIMIT ? OFFSET ?
-            """,
-            (*params, limit, offset),
-        )
-        if not rows and offset > 0:
-            count = await self._db.fetch_one(f"WITH {cte} SELECT COUNT(*) FROM board", tuple(params))
-            return [], int(count[0]) if count else 0
-        total = int(rows[0]["total"]) if rows else 0
-        return [_board_row(row) for row in rows], total
-
-    async def rank_of(
-        self,
-        guild_id: int,
-        user_id: int,
-        *,
-        start: datetime | None,
-        end: datetime | None,
-        excluded_user_ids: Collection[int] = (),
-        min_activity: int = 0,
-    ) -> BoardRow | None:
-        cte, params = self._board_cte(guild_id, start, end, excluded_user_ids, min_activity)
-        row = await self._db.fetch_one(
-            f"""
-            WITH {cte}
-            SELECT * FROM (
-                SELECT user_id, score, achieved_at, RANK() OVER (ORDER BY score DESC, achieved_at ASC) AS rank
-                FROM board
-            ) WHERE user_id = ?
-            """,
-            (*params, user_id),
-        )
-        return None if row is None else _board_row(row)
-
-    @staticmethod
-    def _board_cte(
-        guild_id: int,
-        start: datetime | None,
-        end: datetime | None,
-        excluded_user_ids: Collection[int],
-        min_activity: int,
-    ) -> tuple[str, list[object]]:
-        clauses = ["s.guild_id = ?", "s.status NOT IN (?, ?)"]
-        params: list[object] = [guild_id, *sorted(str(s) for s in HIDDEN_STATUSES)]
-        window: list[str] = []
-        window_params: list[object] = []
-        if start is not None:
-            window.append("{t} >= ?")
-            window_params.append(to_db(start))
-        if end is not None:
-            window.append("{t} < ?")
-            window_params.append(to_db(end))
-        clauses += [w.format(t="s.created_at") for w in window]
-        params += window_params
-        if excluded_user_ids:
-            clauses.append("s.user_id NOT IN (SELECT value FROM json_each(?))")
-            params.append(json.dumps(sorted({int(u) for u in excluded_user_ids})))
-        if min_activity > 0:
-            # The same rule as the other boards: enough completed days in the window.
-            active = " AND ".join(["c.guild_id = ?", *(w.format(t="c.completed_at") for w in window)])
-            clauses.append(
-                f"s.user_id IN (SELECT c.user_id FROM completions AS c WHERE {active}"
-                " GROUP BY c.user_id HAVING COUNT(*) >= ?)"
-            )
-            params += [guild_id, *window_params, min_activity]
-        cte = f"""
-            board AS MATERIALIZED (
-                SELECT s.user_id AS user_id, COUNT(*) AS score, MAX(s.created_at) AS achieved_at
-                FROM submissions AS s
-                WHERE {" AND ".join(clauses)}
-                GROUP BY s.user_id
-            )"""
-        return cte, params
-
     # --- GitHub's answers, cached --------------------------------------------------------------
 
     async def cached_check(self, target: str) -> CachedCheck | None:
@@ -304,12 +198,3 @@ class SubmissionRepository:
                 """,
                 (target, state, owner, to_db(now)),
             )
-
-
-def _board_row(row: sqlite3.Row) -> BoardRow:
-    return BoardRow(
-        rank=int(row["rank"]),
-        user_id=int(row["user_id"]),
-        score=int(row["score"]),
-        achieved_at=from_db(row["achieved_at"]),
-    )

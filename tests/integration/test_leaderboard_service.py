@@ -69,6 +69,7 @@ class Env:
                 status,
                 None,
                 at,
+                at.date(),
             )
         )
         assert created
@@ -203,7 +204,7 @@ async def test_streak_board_current_streaks_with_freezes_and_ties(env: Env) -> N
 
 @pytest.mark.parametrize("seed", [5, 6, 13])
 async def test_streak_board_matches_each_members_own_streak(env: Env, seed: int) -> None:
-    """The bounded board (candidates, tails) agrees with /streak's full replay for every member."""
+    """The board read from stored streak states agrees with /streak's full replay for every member."""
     rng = random.Random(seed)
     start = TODAY - timedelta(days=49)
     settings = GroupSettings(1, time(9), "UTC", start, "full", None)

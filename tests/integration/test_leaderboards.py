@@ -1,3 +1,5 @@
+"""The leaderboard repository: boards read from `board_totals`, kept by the ledger's triggers."""
+
 from __future__ import annotations
 
 import random
@@ -9,28 +11,36 @@ from pathlib import Path
 
 import pytest
 
+from bot.core.points import Period, PeriodKey, period_key
 from bot.store import Store
 from bot.store.leaderboards import Board, BoardPage, LeaderboardRepository, RankEntry, _BoardQuery
 from bot.store.timeutil import to_db
 
 GUILD = 1
 OTHER_GUILD = 2
-T0 = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
+T0 = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)  # a Monday
+ALL = PeriodKey(Period.ALL, None)
+
+
+def week_of(day: date) -> PeriodKey:
+    return period_key(Period.WEEK, day)
 
 
 @dataclass
 class Ledger:
-    """Writes ledger rows directly, with exactly the instants a test needs."""
+    """Writes ledger rows directly, with exactly the instants and group days a test needs."""
 
     store: Store
     board: LeaderboardRepository
 
-    async def points(self, user_id: int, amount: int, at: datetime, guild_id: int = GUILD) -> None:
+    async def points(
+        self, user_id: int, amount: int, at: datetime, guild_id: int = GUILD, day: date | None = None
+    ) -> None:
         async with self.store._db.transaction() as conn:
             await conn.execute(
                 "INSERT INTO points (guild_id, user_id, amount, reason, group_date, created_at)"
                 " VALUES (?, ?, ?, 'completion', ?, ?)",
-                (guild_id, user_id, amount, at.date().isoformat(), to_db(at)),
+                (guild_id, user_id, amount, (day or at.date()).isoformat(), to_db(at)),
             )
 
     async def completion(self, user_id: int, at: datetime, guild_id: int = GUILD, day: date | None = None) -> None:
@@ -57,10 +67,8 @@ def ranking(page: BoardPage) -> list[tuple[int, int, int]]:
     return [(e.rank, e.user_id, e.score) for e in page.entries]
 
 
-async def points_board(ledger: Ledger, **kwargs: object) -> BoardPage:
-    window: dict[str, object] = {"start": None, "end": None}
-    window.update(kwargs)
-    return await ledger.board.points_board(GUILD, **window)  # type: ignore[arg-type]
+async def points_board(ledger: Ledger, period: PeriodKey = ALL, **kwargs: object) -> BoardPage:
+    return await ledger.board.page(GUILD, Board.POINTS, period, **kwargs)  # type: ignore[arg-type]
 
 
 # --- ordering and ties --------------------------------------------------------------------
@@ -104,13 +112,13 @@ async def test_same_total_at_the_same_instant_shares_a_rank_listed_by_user_id(le
         assert ranking(page) == [(1, 5, 50), (2, 30, 20), (2, 40, 20), (4, 7, 20)]
 
 
-async def test_only_entries_inside_the_window_set_the_achievement_time(ledger: Ledger) -> None:
-    end = T0 + timedelta(days=1)
+async def test_only_entries_inside_the_period_set_the_achievement_time(ledger: Ledger) -> None:
+    next_week = T0 + timedelta(days=7)
     await ledger.points(1, 10, T0 + timedelta(hours=1))
     await ledger.points(2, 10, T0 + timedelta(hours=2))
-    await ledger.points(1, 10, end + timedelta(hours=1))  # after the window: neither counted nor "last"
+    await ledger.points(1, 10, next_week + timedelta(hours=1))  # the next week: neither counted nor "last"
 
-    page = await points_board(ledger, start=T0, end=end)
+    page = await points_board(ledger, week_of(T0.date()))
 
     assert ranking(page) == [(1, 1, 10), (2, 2, 10)]
     assert page.entries[0].achieved_at == T0 + timedelta(hours=1)
@@ -124,42 +132,36 @@ async def test_a_member_whose_entries_cancel_out_stays_on_the_board_with_zero(le
     assert ranking(await points_board(ledger)) == [(1, 2, 5), (2, 1, 0)]
 
 
-# --- windows ----------------------------------------------------------------------------------
+# --- periods ----------------------------------------------------------------------------------
 
 
-async def test_the_window_includes_its_start_and_excludes_its_end(ledger: Ledger) -> None:
-    start, end = T0, T0 + timedelta(days=7)
-    tick = timedelta(microseconds=1)
-    await ledger.points(1, 1, start - tick)  # just before: out
-    await ledger.points(2, 2, start)  # exactly the start: in
-    await ledger.points(3, 3, end - tick)  # the last instant: in
-    await ledger.points(4, 4, end)  # exactly the end: out
+async def test_a_week_is_monday_to_sunday_by_group_day(ledger: Ledger) -> None:
+    monday = T0.date()
+    late = timedelta(days=1, hours=2)  # completed after midnight UTC, still on the group's day
+    await ledger.points(1, 1, T0 - timedelta(days=1), day=monday - timedelta(days=1))  # the Sunday before: out
+    await ledger.points(2, 2, T0, day=monday)  # Monday: in
+    await ledger.points(3, 3, T0 + timedelta(days=6) + late, day=monday + timedelta(days=6))  # Sunday: in
+    await ledger.points(4, 4, T0 + timedelta(days=7), day=monday + timedelta(days=7))  # next Monday: out
 
-    page = await points_board(ledger, start=start, end=end)
-    assert ranking(page) == [(1, 3, 3), (2, 2, 2)]
-    assert page.total_members == 2
-
-    assert [e.user_id for e in (await points_board(ledger, start=start)).entries] == [4, 3, 2]
-    assert [e.user_id for e in (await points_board(ledger, end=end)).entries] == [3, 2, 1]
+    for day in (monday, monday + timedelta(days=3), monday + timedelta(days=6)):  # any day names the week
+        page = await points_board(ledger, week_of(day))
+        assert ranking(page) == [(1, 3, 3), (2, 2, 2)]
+        assert page.total_members == 2
+    assert [e.user_id for e in (await points_board(ledger, week_of(monday + timedelta(days=7)))).entries] == [4]
     assert [e.user_id for e in (await points_board(ledger)).entries] == [4, 3, 2, 1]
 
 
-async def test_windows_in_any_zone_are_compared_as_instants(ledger: Ledger) -> None:
-    from zoneinfo import ZoneInfo
+async def test_a_month_is_its_calendar_days_by_group_day(ledger: Ledger) -> None:
+    at = datetime(2028, 2, 1, 9, tzinfo=UTC)
+    await ledger.points(1, 1, at - timedelta(days=1))  # 31 January: out
+    await ledger.points(2, 2, at)  # 1 February: in
+    await ledger.points(3, 3, datetime(2028, 2, 29, 23, tzinfo=UTC))  # a leap day: in
+    await ledger.points(4, 4, datetime(2028, 3, 1, 1, tzinfo=UTC), day=date(2028, 2, 29))  # Feb 29's group day: in
+    await ledger.points(5, 5, datetime(2028, 3, 1, 9, tzinfo=UTC))  # 1 March: out
 
-    await ledger.points(1, 10, T0)
-    local_start = T0.astimezone(ZoneInfo("America/New_York"))  # same instant, written differently
+    page = await points_board(ledger, period_key(Period.MONTH, date(2028, 2, 17)))
 
-    page = await points_board(ledger, start=local_start, end=local_start + timedelta(seconds=1))
-
-    assert ranking(page) == [(1, 1, 10)]
-
-
-async def test_naive_or_inverted_windows_are_refused(ledger: Ledger) -> None:
-    with pytest.raises(ValueError, match="naive"):
-        await points_board(ledger, start=datetime(2027, 3, 1))
-    with pytest.raises(ValueError, match="end after it starts"):
-        await points_board(ledger, start=T0, end=T0)
+    assert ranking(page) == [(1, 4, 4), (2, 3, 3), (3, 2, 2)]
 
 
 # --- who is on the board ------------------------------------------------------------------------
@@ -175,15 +177,12 @@ async def test_excluded_members_are_neither_listed_nor_counted_nor_ranked(ledger
 
     assert ranking(page) == [(1, 2, 20), (2, 3, 10)]
     assert page.total_members == 2
-    assert (
-        await ledger.board.rank_of(GUILD, bot_id, Board.POINTS, start=None, end=None, excluded_user_ids=[bot_id])
-        is None
-    )
-    me = await ledger.board.rank_of(GUILD, 3, Board.POINTS, start=None, end=None, excluded_user_ids=[bot_id])
+    assert await ledger.board.rank_of(GUILD, bot_id, Board.POINTS, ALL, excluded_user_ids=[bot_id]) is None
+    me = await ledger.board.rank_of(GUILD, 3, Board.POINTS, ALL, excluded_user_ids=[bot_id])
     assert me == RankEntry(2, 3, 10, T0)
 
 
-async def test_min_activity_counts_completed_days_inside_the_window(ledger: Ledger) -> None:
+async def test_min_activity_counts_completed_days_inside_the_period(ledger: Ledger) -> None:
     start = T0
     for offset in range(3):
         await ledger.day(1, start + timedelta(days=offset), amount=10)  # 3 days, 30 points
@@ -193,18 +192,18 @@ async def test_min_activity_counts_completed_days_inside_the_window(ledger: Ledg
     await ledger.day(3, start - timedelta(days=2))
     await ledger.points(3, 50, start + timedelta(hours=2))  # points in the window, no day in it
 
-    window = {"start": start, "end": start + timedelta(days=7)}
-    everyone = await points_board(ledger, **window)
+    week = week_of(start.date())
+    everyone = await points_board(ledger, week)
     assert [e.user_id for e in everyone.entries] == [2, 3, 1]
 
-    regulars = await points_board(ledger, **window, min_activity=2)
+    regulars = await points_board(ledger, week, min_activity=2)
     assert ranking(regulars) == [(1, 1, 30)]
     assert regulars.total_members == 1
-    assert await ledger.board.rank_of(GUILD, 2, Board.POINTS, **window, min_activity=2) is None  # type: ignore[arg-type]
+    assert await ledger.board.rank_of(GUILD, 2, Board.POINTS, week, min_activity=2) is None
 
-    days = await ledger.board.completions_board(GUILD, **window, min_activity=1)  # type: ignore[arg-type]
+    days = await ledger.board.page(GUILD, Board.COMPLETIONS, week, min_activity=1)
     assert ranking(days) == [(1, 1, 3), (2, 2, 1)]
-    assert ranking(await ledger.board.completions_board(GUILD, **window, min_activity=2)) == [(1, 1, 3)]  # type: ignore[arg-type]
+    assert ranking(await ledger.board.page(GUILD, Board.COMPLETIONS, week, min_activity=2)) == [(1, 1, 3)]
 
     with pytest.raises(ValueError, match="min_activity"):
         await points_board(ledger, min_activity=-1)
@@ -222,11 +221,11 @@ async def test_completions_board_counts_days_and_breaks_ties_by_the_last_complet
     await ledger.completion(3, day1)
     await ledger.completion(4, day2 + timedelta(hours=5), guild_id=OTHER_GUILD)
 
-    page = await ledger.board.completions_board(GUILD, start=day1, end=day1 + timedelta(days=7))
+    page = await ledger.board.page(GUILD, Board.COMPLETIONS, week_of(day1.date()))
 
     assert ranking(page) == [(1, 2, 2), (2, 1, 2), (3, 3, 1)]
     assert page.entries[0].achieved_at == day2 + timedelta(hours=1)
-    me = await ledger.board.rank_of(GUILD, 1, Board.COMPLETIONS, start=day1, end=None)
+    me = await ledger.board.rank_of(GUILD, 1, Board.COMPLETIONS, ALL)
     assert me == RankEntry(2, 1, 2, day2 + timedelta(hours=3))
 
 
@@ -246,9 +245,9 @@ async def test_pages_cover_the_board_once_and_rank_of_finds_members_off_the_page
     assert [e.user_id for e in listed] == list(range(25, 0, -1))
     assert [e.rank for e in listed] == list(range(1, 26))
 
-    me = await ledger.board.rank_of(GUILD, 3, Board.POINTS, start=None, end=None)
+    me = await ledger.board.rank_of(GUILD, 3, Board.POINTS, ALL)
     assert me == RankEntry(23, 3, 3, T0 + timedelta(minutes=3))
-    assert await ledger.board.rank_of(GUILD, 999, Board.POINTS, start=None, end=None) is None
+    assert await ledger.board.rank_of(GUILD, 999, Board.POINTS, ALL) is None
 
     past_the_end = await points_board(ledger, offset=40, limit=10)
     assert past_the_end == BoardPage(entries=[], total_members=25, offset=40)
@@ -266,9 +265,7 @@ async def test_a_tie_across_a_page_break_keeps_its_shared_rank(ledger: Ledger) -
     assert ranking(first) == [(1, 1, 90), (2, 2, 50)]
     assert ranking(second) == [(2, 3, 50), (2, 4, 50)]
     assert ranking(await points_board(ledger, offset=4, limit=2)) == [(5, 5, 10)]
-    assert (await ledger.board.rank_of(GUILD, 4, Board.POINTS, start=None, end=None)) == RankEntry(
-        2, 4, 50, T0 + timedelta(hours=1)
-    )
+    assert (await ledger.board.rank_of(GUILD, 4, Board.POINTS, ALL)) == RankEntry(2, 4, 50, T0 + timedelta(hours=1))
 
 
 async def test_bad_paging_is_refused(ledger: Ledger) -> None:
@@ -279,13 +276,13 @@ async def test_bad_paging_is_refused(ledger: Ledger) -> None:
 
 
 async def test_an_empty_board(ledger: Ledger) -> None:
-    await ledger.points(1, 10, T0 - timedelta(days=30))  # history, but not in this window
+    await ledger.day(1, T0 - timedelta(days=30))  # history, but not in this week
 
-    for board in (ledger.board.points_board, ledger.board.completions_board):
-        page = await board(GUILD, start=T0, end=None)
+    for board in Board:
+        page = await ledger.board.page(GUILD, board, week_of(T0.date()))
         assert page == BoardPage(entries=[], total_members=0, offset=0)
-    assert await ledger.board.rank_of(GUILD, 1, Board.POINTS, start=T0, end=None) is None
-    assert (await ledger.board.points_board(3, start=None, end=None)).total_members == 0
+    assert await ledger.board.rank_of(GUILD, 1, Board.POINTS, week_of(T0.date())) is None
+    assert (await ledger.board.page(3, Board.POINTS, ALL)).total_members == 0
 
 
 # --- against a reference --------------------------------------------------------------------------
@@ -302,10 +299,11 @@ async def test_pages_and_ranks_match_a_plain_python_reference(ledger: Ledger) ->
         await ledger.points(user_id, amount, at)
     excluded = {3, 4}
 
-    for start, end in [(None, None), (T0 + timedelta(days=5), T0 + timedelta(days=12)), (T0 + timedelta(days=3), None)]:
+    periods = [ALL, week_of(T0.date()), week_of(T0.date() + timedelta(days=9)), period_key(Period.MONTH, T0.date())]
+    for period in periods:
         totals: dict[int, tuple[int, datetime]] = {}
         for user_id, amount, at in rows:
-            if user_id in excluded or (start and at < start) or (end and at >= end):
+            if user_id in excluded or period_key(period.period, at.date()) != period:
                 continue
             total, last = totals.get(user_id, (0, at))
             totals[user_id] = (total + amount, max(last, at))
@@ -322,14 +320,12 @@ async def test_pages_and_ranks_match_a_plain_python_reference(ledger: Ledger) ->
 
         listed: list[RankEntry] = []
         for offset in range(0, len(order) + 7, 7):
-            page = await points_board(ledger, start=start, end=end, excluded_user_ids=excluded, offset=offset, limit=7)
+            page = await points_board(ledger, period, excluded_user_ids=excluded, offset=offset, limit=7)
             assert page.total_members == len(order)
             listed.extend(page.entries)
         assert listed == expected
         for entry in expected:
-            found = await ledger.board.rank_of(
-                GUILD, entry.user_id, Board.POINTS, start=start, end=end, excluded_user_ids=excluded
-            )
+            found = await ledger.board.rank_of(GUILD, entry.user_id, Board.POINTS, period, excluded_user_ids=excluded)
             assert found == entry
 
 
@@ -337,14 +333,28 @@ async def test_pages_and_ranks_match_a_plain_python_reference(ledger: Ledger) ->
 
 
 @pytest.mark.parametrize("board", list(Board))
-@pytest.mark.parametrize("start", [T0, None])
-async def test_boards_read_only_the_covering_indexes(ledger: Ledger, board: Board, start: datetime | None) -> None:
-    """A board must never read the ledger tables themselves: at 1M rows that is the difference."""
-    query = _BoardQuery(board, GUILD, start, None, [42], min_activity=2)
+@pytest.mark.parametrize("period", [ALL, PeriodKey(Period.WEEK, T0.date())])
+async def test_boards_read_only_their_index(ledger: Ledger, board: Board, period: PeriodKey) -> None:
+    """A board never reads the ledger, nor the totals' rows: one walk of its own index each."""
+    query = _BoardQuery(board, GUILD, period, [42], min_activity=2)
     for sql, params in (query.page(0, 10), query.rank_of(1)):
-        plan = [row["detail"] for row in await ledger.store._db.fetch_all("EXPLAIN QUERY PLAN " + sql, params)]
-        # p or c: the board's own table; a: completions read for min_activity on the points board.
-        reads = [line for line in plan if re.match(r"(SEARCH|SCAN) [pca] ", line)]
-        assert len(reads) == (2 if board is Board.POINTS else 1), plan
-        index = "board_by_time" if start else "board_by_member"
-        assert all(re.search(rf"USING COVERING INDEX (points|completions)_{index} ", line) for line in reads), plan
+        rows = await ledger.store._db.fetch_all("EXPLAIN QUERY PLAN " + sql, params)
+        plan = [row["detail"] for row in rows]
+        assert not [line for line in plan if re.search(r"\b(points|completions|submissions) AS", line)], plan
+        reads = [line for line in plan if re.match(r"(SEARCH|SCAN) (t|b|me)\b", line)]
+        assert reads, plan
+        for line in reads:
+            if line.startswith("SEARCH me"):  # the viewer's own row, by primary key
+                assert "USING INDEX sqlite_autoindex_board_totals_1" in line, plan
+            else:
+                assert f"USING COVERING INDEX board_totals_{board.value} " in line, plan
+        # Who is ahead is counted over two ranges of the index, never the whole board.
+        score, at = board.value, f"{board.value}_at"
+        assert any(f"AND {score}>?)" in line for line in reads), plan
+        assert any(f"AND {score}=? AND {at}<?)" in line for line in reads), plan
+        # The page comes out of the index in board order: no sorting of the board, only of the page.
+        under_page: set[int] = {row["id"] for row in rows if row["detail"] == "MATERIALIZE page"}
+        for row in rows:
+            if row["parent"] in under_page:
+                under_page.add(row["id"])
+                assert "TEMP B-TREE" not in row["detail"], plan

@@ -150,6 +150,7 @@ async def test_export_and_forget_through_the_service(store: Store) -> None:
             SubmissionStatus.SELF_REPORTED,
             None,
             NOW,
+            NOW.date(),
         )
     )
     await store.submissions.set_announcement(record.id, 77, 88)

@@ -63,6 +63,7 @@ def new(user: int, key: str, *, guild: int = GUILD, at: datetime = NOW) -> NewSu
         SubmissionStatus.SELF_REPORTED,
         None,
         at,
+        at.date(),
     )
 
 

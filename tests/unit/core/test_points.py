@@ -2,17 +2,21 @@ from datetime import UTC, date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot.core.points import (
     ChallengeKind,
     Completion,
     Difficulty,
     Period,
+    PeriodKey,
     PointsEntry,
     Reason,
     Window,
     base_points,
     entries_for_completion,
+    period_key,
     period_window,
 )
 from bot.core.streaks import summarize_streak
@@ -260,3 +264,35 @@ def test_consecutive_windows_tile_time_without_gaps() -> None:
         assert month.end is not None
         assert period_window(Period.MONTH, month.end, "America/Santiago").start == month.end
         now = week.end
+
+
+# --- period keys: the group days a board's totals are stored under ----------------------------
+
+
+@pytest.mark.parametrize(
+    ("period", "day", "start"),
+    [
+        (Period.WEEK, date(2027, 3, 1), date(2027, 3, 1)),  # a Monday is its own week's start
+        (Period.WEEK, date(2027, 3, 7), date(2027, 3, 1)),  # Sunday still belongs to it
+        (Period.WEEK, date(2027, 1, 1), date(2026, 12, 28)),  # a week across the new year
+        (Period.MONTH, date(2028, 2, 29), date(2028, 2, 1)),
+        (Period.MONTH, date(2027, 12, 31), date(2027, 12, 1)),
+        (Period.SEASON, date(2027, 5, 5), date(2027, 4, 1)),
+        (Period.ALL, date(2027, 5, 5), None),
+    ],
+)
+def test_period_key_names_the_period_by_its_first_group_day(period: Period, day: date, start: date | None) -> None:
+    assert period_key(period, day, season_start=date(2027, 4, 1)) == PeriodKey(period, start)
+
+
+def test_period_key_for_a_season_needs_its_start() -> None:
+    with pytest.raises(ValueError, match="season_start"):
+        period_key(Period.SEASON, date(2027, 5, 5))
+
+
+@given(st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 12, 31)))
+def test_a_day_lies_in_the_week_and_month_its_keys_name(day: date) -> None:
+    week, month = period_key(Period.WEEK, day).start, period_key(Period.MONTH, day).start
+    assert week is not None and month is not None
+    assert week.weekday() == 0 and 0 <= (day - week).days < 7
+    assert month.day == 1 and (month.year, month.month) == (day.year, day.month)
