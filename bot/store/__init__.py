@@ -53,7 +53,7 @@ class Store:
         self.fairness = FairnessRepository(self._db)
         self.standings = StandingsRepository(self._db)
         self.streaks = StreakStateRepository(self._db)
-        self.privacy = PrivacyRepository(self._db)
+        self.privacy = PrivacyRepository(self._db, forgotten=(self.fairness.forget_member, self.profiles.forget_member))
         self.ask = AskRepository(self._db)
 
     @property

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
+import aiosqlite
+
+from bot.store.cache import MISSING, WriteThroughCache
 from bot.store.database import Database
 from bot.store.timeutil import from_db, to_db
 
@@ -92,10 +97,26 @@ def _post(r: sqlite3.Row) -> PostRecord:
 class GroupRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
+        # Every command reads its group; only the methods below write the groups table, and each
+        # drops the guild's entry when it has written (bot/store/cache.py).
+        self._cache: WriteThroughCache[int, GroupRecord | None] = WriteThroughCache()
 
     async def get(self, guild_id: int) -> GroupRecord | None:
+        cached = self._cache.get(guild_id)
+        if cached is not MISSING:
+            return cached
+        ticket = self._cache.ticket()
         row = await self._db.fetch_one("SELECT * FROM groups WHERE guild_id = ?", (guild_id,))
-        return None if row is None else _group(row)
+        group = None if row is None else _group(row)
+        self._cache.put(guild_id, group, ticket)
+        return group
+
+    @asynccontextmanager
+    async def _writing(self, guild_id: int) -> AsyncIterator[aiosqlite.Connection]:
+        """A transaction that writes the guild's row in `groups`."""
+        with self._cache.writing(guild_id):
+            async with self._db.transaction() as conn:
+                yield conn
 
     async def save(
         self,
@@ -106,7 +127,7 @@ class GroupRepository:
         now: datetime,
     ) -> None:
         """Create the group or update its settings; progress (posts, ledger) is untouched."""
-        async with self._db.transaction() as conn:
+        async with self._writing(guild_id) as conn:
             await conn.execute(
                 """
                 INSERT INTO groups (guild_id, channel_id, post_time, timezone, start_date, track, ping_role_id,
@@ -148,21 +169,21 @@ class GroupRepository:
         return from_db(row["at"]) if row is not None and row["at"] else None
 
     async def set_paused(self, guild_id: int, since: datetime | None, now: datetime) -> None:
-        async with self._db.transaction() as conn:
+        async with self._writing(guild_id) as conn:
             await conn.execute(
                 "UPDATE groups SET paused_since = ?, updated_at = ? WHERE guild_id = ?",
                 (to_db(since) if since else None, to_db(now), guild_id),
             )
 
     async def reschedule(self, guild_id: int, next_post_date: date, next_post_at: datetime) -> None:
-        async with self._db.transaction() as conn:
+        async with self._writing(guild_id) as conn:
             await conn.execute(
                 "UPDATE groups SET next_post_date = ?, next_post_at = ? WHERE guild_id = ?",
                 (next_post_date.isoformat(), to_db(next_post_at), guild_id),
             )
 
     async def record_error(self, guild_id: int, error: str | None, now: datetime) -> None:
-        async with self._db.transaction() as conn:
+        async with self._writing(guild_id) as conn:
             await conn.execute(
                 "UPDATE groups SET last_error = ?, last_error_at = ? WHERE guild_id = ?",
                 (error, to_db(now) if error else None, guild_id),
@@ -189,7 +210,7 @@ class GroupRepository:
         Returns False when someone else claimed it first or the group's schedule changed
         since it was read (its next_post_at is no longer `expected_next_at`).
         """
-        async with self._db.transaction() as conn:
+        async with self._writing(guild_id) as conn:
             cursor = await conn.execute(
                 "UPDATE groups SET next_post_date = ?, next_post_at = ? WHERE guild_id = ? AND next_post_at = ?",
                 (next_post_date.isoformat(), to_db(next_post_at), guild_id, to_db(expected_next_at)),

@@ -15,6 +15,7 @@ holds the id after a forget, so a table that names people differently fails loud
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,8 +54,10 @@ async def person_columns(conn: aiosqlite.Connection) -> list[PersonColumn]:
 
 
 class PrivacyRepository:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, forgotten: Sequence[Callable[[int], None]] = ()) -> None:
         self._db = db
+        # Repositories that cache rows of their own, told when a forget deleted some behind them.
+        self._forgotten = tuple(forgotten)
 
     async def export(self, user_id: int) -> dict[str, list[dict[str, Any]]]:
         """Every row that names the person, table by table (rows as column → value)."""
@@ -78,6 +81,14 @@ class PrivacyRepository:
         if user_id == FORGOTTEN:
             raise ValueError("user id 0 stands for the whole group; it is never a person")
         changed: dict[str, int] = {}
+        try:
+            await self._forget(user_id, changed)
+        finally:
+            for forgotten in self._forgotten:
+                forgotten(user_id)
+        return changed
+
+    async def _forget(self, user_id: int, changed: dict[str, int]) -> None:
         async with self._db.transaction() as conn:
             for column in await person_columns(conn):
                 if column.owns_row:
@@ -90,4 +101,3 @@ class PrivacyRepository:
                 cursor = await conn.execute(sql, params)
                 if cursor.rowcount > 0:
                     changed[column.table] = changed.get(column.table, 0) + cursor.rowcount
-        return changed

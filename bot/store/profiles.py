@@ -12,6 +12,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.store.cache import MISSING, WriteThroughCache
 from bot.store.database import Database
 from bot.store.timeutil import from_db, to_db
 
@@ -44,6 +45,9 @@ def _profile(row: sqlite3.Row) -> ProfileRecord:
 class ProfileRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
+        # Every leaderboard asks who of the listed members is anonymous. Only `set_anonymous` and a
+        # person's forget (`forget_member`) change it, so it is kept per person, write-through.
+        self._anonymous: WriteThroughCache[int, bool] = WriteThroughCache()
 
     async def get(self, user_id: int) -> ProfileRecord | None:
         row = await self._db.fetch_one("SELECT * FROM profiles WHERE user_id = ?", (user_id,))
@@ -97,20 +101,38 @@ class ProfileRepository:
         return True
 
     async def set_anonymous(self, user_id: int, anonymous: bool, now: datetime) -> None:
-        async with self._db.transaction() as conn:
-            await conn.execute(
-                """
-                INSERT INTO profiles (user_id, anonymous, updated_at) VALUES (?, ?, ?)
-                ON CONFLICT (user_id) DO UPDATE SET anonymous = excluded.anonymous, updated_at = excluded.updated_at
-                """,
-                (user_id, int(anonymous), to_db(now)),
-            )
+        with self._anonymous.writing(user_id):
+            async with self._db.transaction() as conn:
+                await conn.execute(
+                    """
+                    INSERT INTO profiles (user_id, anonymous, updated_at) VALUES (?, ?, ?)
+                    ON CONFLICT (user_id) DO UPDATE SET anonymous = excluded.anonymous,
+                                                        updated_at = excluded.updated_at
+                    """,
+                    (user_id, int(anonymous), to_db(now)),
+                )
+
+    def forget_member(self, user_id: int) -> None:
+        """The person's profile was deleted behind this repository's back (a privacy forget)."""
+        self._anonymous.drop(user_id)
 
     async def anonymous_among(self, user_ids: Collection[int]) -> set[int]:
-        if not user_ids:
-            return set()
+        anonymous: set[int] = set()
+        unknown: list[int] = []
+        for user_id in set(user_ids):
+            cached = self._anonymous.get(user_id)
+            if cached is MISSING:
+                unknown.append(user_id)
+            elif cached:
+                anonymous.add(user_id)
+        if not unknown:
+            return anonymous
+        ticket = self._anonymous.ticket()
         rows = await self._db.fetch_all(
             "SELECT user_id FROM profiles WHERE anonymous = 1 AND user_id IN (SELECT value FROM json_each(?))",
-            (json.dumps(sorted(set(user_ids))),),
+            (json.dumps(sorted(unknown)),),
         )
-        return {int(row[0]) for row in rows}
+        found = {int(row[0]) for row in rows}
+        for user_id in unknown:
+            self._anonymous.put(user_id, user_id in found, ticket)
+        return anonymous | found
