@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import signal
 import sys
@@ -97,11 +98,25 @@ async def _serve(settings: Settings, *, force_sync: bool, exit_after_sync: bool)
                 await bot.login(token)  # login runs setup_hook, which syncs
                 print(f"backprop: command sync: {bot.sync_result or 'failed'}")
                 return 0 if bot.sync_result else 1
-            await bot.start(token)
+            await bot.login(token)  # runs setup_hook: the database, the cogs, the command sync
+            _freeze_startup_heap()
+            await bot.connect()
         except discord.LoginFailure:
             print("backprop: Discord rejected DISCORD_TOKEN. " + TOKEN_HELP, file=sys.stderr)
             return 2
     return 0
+
+
+def _freeze_startup_heap() -> None:
+    """Leave what start-up built (modules, the curriculum, the concept index, the cogs) out of the
+    garbage collector's full passes: it lives as long as the process.
+
+    Otherwise every full pass walks those ~100,000 objects, stopping the event loop for 30-70 ms
+    about once every thousand interactions, and every command in flight waits. Frozen before the
+    gateway connects, so the guild cache, which Discord may replace, stays collectable.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 def _llm_client(settings: Settings, http: httpx.AsyncClient | None) -> LLMClient | None:

@@ -9,7 +9,7 @@ from discord.ext import commands
 from bot.client import StudyBot
 from bot.replies import send_ephemeral
 from bot.tree import report_error
-from bot.ui.challenge import DayButton, QuizSelect, day_embed, day_view, handle_modal
+from bot.ui.challenge import DayButton, DayMessages, QuizSelect, handle_modal
 from bot.ui.challenge import answer as grade_answer
 
 
@@ -17,13 +17,15 @@ from bot.ui.challenge import answer as grade_answer
 class Challenge(commands.GroupCog, group_name="challenge", group_description="Today's challenge"):
     def __init__(self, bot: StudyBot) -> None:
         self.bot = bot
+        self.day_messages = DayMessages()
         super().__init__()
 
     @app_commands.command(name="today", description="Show today's challenge (only you see it)")
     async def challenge_today(self, interaction: discord.Interaction[StudyBot]) -> None:
         assert interaction.guild_id is not None
         day = await self.bot.challenges.today(interaction.guild_id)
-        await interaction.response.send_message(embed=day_embed(day), view=day_view(day), ephemeral=True)
+        embed, view = self.day_messages.get(day)
+        await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
 
     @app_commands.command(name="answer", description="Answer today's challenge")
     @app_commands.describe(answer="A letter (A–E) for a quiz, a number such as 0.25, 1/4 or 25%, or a short answer")

@@ -17,19 +17,27 @@ def command_lines(tree: app_commands.CommandTree[StudyBot]) -> list[str]:
     return lines
 
 
+def help_embed(lines: list[str]) -> discord.Embed:
+    embed = discord.Embed(title="Backprop commands", description="\n".join(lines), colour=discord.Colour.blurple())
+    embed.set_footer(text="Backprop keeps your study group moving along the ML-engineer roadmap.")
+    return embed
+
+
 class Help(commands.Cog):
     def __init__(self, bot: StudyBot) -> None:
         self.bot = bot
+        self._embed: tuple[tuple[object, ...], discord.Embed] | None = None
 
     @app_commands.command(name="help", description="List Backprop's commands")
     async def help(self, interaction: discord.Interaction[StudyBot]) -> None:
-        embed = discord.Embed(
-            title="Backprop commands",
-            description="\n".join(command_lines(self.bot.tree)),
-            colour=discord.Colour.blurple(),
-        )
-        embed.set_footer(text="Backprop keeps your study group moving along the ML-engineer roadmap.")
-        await interaction.response.send_message(embed=embed, ephemeral=True)
+        await interaction.response.send_message(embed=self.embed(), ephemeral=True)
+
+    def embed(self) -> discord.Embed:
+        """Built once (walking the tree costs more than the rest of the reply), again if commands change."""
+        top = tuple(self.bot.tree.get_commands())
+        if self._embed is None or self._embed[0] != top:
+            self._embed = (top, help_embed(command_lines(self.bot.tree)))
+        return self._embed[1]
 
 
 async def setup(bot: StudyBot) -> None:

@@ -26,16 +26,11 @@ from cogs.daily import require_manage_guild
 log = logging.getLogger(__name__)
 
 
-KNOWN_ROLES_LIMIT = 50_000
-
-
-async def record_roles(
-    bot: StudyBot, interaction: discord.Interaction[Any], known: dict[tuple[int, int], frozenset[int]]
-) -> None:
+async def record_roles(bot: StudyBot, interaction: discord.Interaction[Any]) -> None:
     """Remember the roles Discord just told us about: the acting member's and any resolved member's.
 
-    `known` holds what this process last saw stored, so an interaction whose roles did not change
-    costs no database round trip: this runs before every command and click.
+    This runs before every command and click; the repository keeps what it stored in memory, so an
+    interaction whose roles did not change costs no database round trip.
     """
     guild_id = interaction.guild_id
     if guild_id is None:
@@ -47,25 +42,19 @@ async def record_roles(
     members = (data.get("resolved") or {}).get("members") or {}
     for user_id, member in members.items():
         seen[int(user_id)] = frozenset(int(role) for role in member.get("roles") or [])
-    if len(known) > KNOWN_ROLES_LIMIT:
-        known.clear()  # bounded: the database stays the truth, this only skips repeat reads
     for user_id, roles in seen.items():
-        if known.get((guild_id, user_id)) == roles:
-            continue
         if await bot.store.fairness.member_roles(guild_id, user_id) != roles:
             await bot.store.fairness.record_member_roles(guild_id, user_id, roles)
-        known[(guild_id, user_id)] = roles
 
 
 class Leaderboard(commands.Cog):
     def __init__(self, bot: StudyBot) -> None:
         self.bot = bot
-        self.known_roles: dict[tuple[int, int], frozenset[int]] = {}
 
     @commands.Cog.listener()
     async def on_interaction(self, interaction: discord.Interaction[StudyBot]) -> None:
         try:
-            await record_roles(self.bot, interaction, self.known_roles)
+            await record_roles(self.bot, interaction)
         except Exception:
             log.warning("could not record the roles of user %s", interaction.user.id, exc_info=True)
 
@@ -82,7 +71,7 @@ class Leaderboard(commands.Cog):
         period: Literal["week", "month", "season", "all"] = "all",
     ) -> None:
         # The caller's roles decide whether they are listed: know them before ranking.
-        await record_roles(self.bot, interaction, self.known_roles)
+        await record_roles(self.bot, interaction)
         await show_board(interaction, BoardKind(board), Period(period), 0, edit=False)
 
     @app_commands.command(

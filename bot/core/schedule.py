@@ -17,7 +17,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from functools import cache
+from functools import cache, lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from bot.core.clock import as_utc
@@ -28,6 +28,7 @@ class ScheduleInputError(UserFacingError):
     """A post time or time zone typed by an admin that we cannot use."""
 
 
+@lru_cache(maxsize=4096)  # pure, and asked the same few days again on every command
 def local_to_utc(day: date, wall: time, zone: ZoneInfo) -> datetime:
     """The UTC instant of wall-clock `wall` on `day` in `zone`.
 

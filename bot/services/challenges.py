@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from bot.core import grading
 from bot.core.clock import Clock
@@ -26,6 +26,7 @@ from bot.curriculum.models import (
 from bot.store import GroupRecord, NewPoints, Store
 
 WRONG_TRIES_BEFORE_EXPLANATION = 3
+DAYS_KEPT = 100_000  # built days kept in memory, one per guild
 
 NO_GROUP = "This server has no study group yet. An admin can start one with `/setup`."
 
@@ -75,6 +76,11 @@ class ChallengeService:
         self.store = store
         self.curriculum = curriculum
         self.clock = clock
+        # Each guild's current day, with the instants it runs between. A Day follows from the group
+        # record and the date alone, and the store hands out the same record object until the group
+        # is written, so `today()` returns the same Day object all day long (callers may key
+        # renderings on it) without redoing the zone arithmetic on every command.
+        self._today: dict[int, tuple[Day, datetime, datetime]] = {}
 
     async def group(self, guild_id: int) -> GroupRecord:
         group = await self.store.groups.get(guild_id)
@@ -106,7 +112,20 @@ class ChallengeService:
 
     async def today(self, guild_id: int) -> Day:
         group = await self.group(guild_id)
-        return self.day(group, schedule_of(group).group_date_at(self.clock.now()))
+        now = self.clock.now()
+        known = self._today.get(guild_id)
+        if known is not None:
+            day, begins, ends = known
+            if day.group is group and begins <= now < ends:
+                return day
+        schedule = schedule_of(group)
+        group_date = schedule.group_date_at(now)
+        day = self.day(group, group_date)
+        if len(self._today) >= DAYS_KEPT:
+            self._today.clear()
+        # group_date_at(now) is the date whose post most recently passed: exactly this interval.
+        self._today[guild_id] = (day, schedule.post_at(group_date), schedule.post_at(group_date + timedelta(days=1)))
+        return day
 
     async def open_day(self, guild_id: int, group_date: date | None) -> Day:
         """Today's day; a button from an older post (`group_date`) is refused politely."""

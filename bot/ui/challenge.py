@@ -18,6 +18,7 @@ from bot.curriculum.models import OPTION_LETTERS, NumericChallenge, QuizChalleng
 from bot.replies import send_ephemeral
 from bot.services.challenges import Day, Outcome
 from bot.tree import report_error
+from bot.ui.components import static_view
 from bot.ui.submissions import announce
 
 if TYPE_CHECKING:
@@ -76,16 +77,38 @@ def _label(text: str, limit: int = 100) -> str:
 
 
 def day_view(day: Day) -> discord.ui.View:
-    view = discord.ui.View(timeout=None)
     stamp = day.group_date.isoformat()
+    buttons: list[DayButton] = []
     if day.challenge.auto_graded:
-        view.add_item(DayButton("answer", stamp))
+        buttons.append(DayButton("answer", stamp))
     else:
         if isinstance(day.challenge, TaskChallenge) and day.challenge.submit != "none":
-            view.add_item(DayButton("link", stamp))
-        view.add_item(DayButton("done", stamp))
-    view.add_item(DayButton("hint", stamp))
-    return view
+            buttons.append(DayButton("link", stamp))
+        buttons.append(DayButton("done", stamp))
+    buttons.append(DayButton("hint", stamp))
+    return static_view(*buttons)
+
+
+class DayMessages:
+    """`/challenge today`'s embed and buttons, built once per day rather than once per request.
+
+    Keyed by the Day object itself: `ChallengeService.today` returns the same one until the day
+    ends or the group is written, and the reply depends on nothing else.
+    """
+
+    def __init__(self, limit: int = 10_000) -> None:
+        self._built: dict[int, tuple[Day, discord.Embed, discord.ui.View]] = {}
+        self._limit = limit
+
+    def get(self, day: Day) -> tuple[discord.Embed, discord.ui.View]:
+        known = self._built.get(day.group.guild_id)
+        if known is not None and known[0] is day:
+            return known[1], known[2]
+        embed, view = day_embed(day), day_view(day)
+        if len(self._built) >= self._limit:
+            self._built.clear()
+        self._built[day.group.guild_id] = (day, embed, view)
+        return embed, view
 
 
 _BUTTONS = {
@@ -196,8 +219,7 @@ async def handle_button(interaction: discord.Interaction[StudyBot], action: str,
     elif action == "link":
         await interaction.response.send_modal(LinkModal(day))
     elif isinstance(day.challenge, QuizChallenge):
-        view = discord.ui.View(timeout=None)
-        view.add_item(QuizSelect(day.group_date.isoformat(), day.options))
+        view = static_view(QuizSelect(day.group_date.isoformat(), day.options))
         await interaction.response.send_message("Pick one:", view=view, ephemeral=True)
     else:
         await interaction.response.send_modal(AnswerModal(day))

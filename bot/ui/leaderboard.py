@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -20,6 +21,7 @@ from bot.replies import send_ephemeral
 from bot.services.challenges import schedule_of
 from bot.services.leaderboards import UNITS, BoardKind, BoardView, Standing
 from bot.tree import report_error
+from bot.ui.components import static_view
 from bot.ui.paging import page_button
 
 if TYPE_CHECKING:
@@ -80,13 +82,15 @@ def _why_not_listed(view: BoardView) -> str:
 
 
 def board_buttons(view: BoardView) -> discord.ui.View:
-    buttons = discord.ui.View(timeout=None)
-    stamp = f"{view.board}:{view.period}"
-    buttons.add_item(LeaderboardButton(stamp, max(view.page - 1, 0), "prev", disabled=view.page == 0))
-    buttons.add_item(
-        LeaderboardButton(stamp, min(view.page + 1, view.pages - 1), "next", disabled=view.page >= view.pages - 1)
+    return _page_buttons(f"{view.board}:{view.period}", view.page, view.pages)
+
+
+@lru_cache(maxsize=1024)  # the same few pages over and over; a static view can be sent again and again
+def _page_buttons(stamp: str, page: int, pages: int) -> discord.ui.View:
+    return static_view(
+        LeaderboardButton(stamp, max(page - 1, 0), "prev", disabled=page == 0),
+        LeaderboardButton(stamp, min(page + 1, pages - 1), "next", disabled=page >= pages - 1),
     )
-    return buttons
 
 
 async def show_board(
