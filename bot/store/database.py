@@ -147,13 +147,16 @@ class InlineReader:
         self._slow: set[str] = set()
 
     def _over_budget(self) -> bool:
-        return time.thread_time() > self._cpu_deadline or time.monotonic() > self._deadline
+        cpu = time.thread_time()  # a system call: only once a statement has run 1,000 steps
+        if not self._cpu_deadline:
+            self._cpu_deadline = cpu + INLINE_READ_BUDGET
+        return cpu > self._cpu_deadline or time.monotonic() > self._deadline
 
     def read(self, sql: str, params: tuple[object, ...]) -> list[sqlite3.Row] | None:
         """The rows, or None when the statement must be read on aiosqlite's thread instead."""
         if sql in self._slow:
             return None
-        self._cpu_deadline = time.thread_time() + INLINE_READ_BUDGET
+        self._cpu_deadline = 0.0  # set by the first progress call: a short read never asks for it
         self._deadline = time.monotonic() + INLINE_READ_LIMIT
         try:
             return self._conn.execute(sql, params).fetchall()
