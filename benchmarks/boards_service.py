@@ -3,9 +3,9 @@
 Reuses the data set of `leaderboard_query.py` (10,000 members, a year, ~1M ledger rows), adds
 the group itself, submissions and fairness settings, then times `LeaderboardService.view` —
 everything a `/leaderboard` does before rendering: the page, the viewer's rank, excluded
-members, anonymous names. The points and submissions boards are SQL; the streak board replays
-streaks in Python (bounded: see bot/services/leaderboards.py), so its figures are the ones to
-watch. Also times the admin `/export` once. Run by hand, not by pytest:
+members, anonymous names. The points and submissions boards read `board_totals` (migration 007);
+the streak board reads each member's stored streak state (008), replaying only members whose
+past changed. Also times the admin `/export` once. Run by hand, not by pytest:
 
     .venv/bin/python -m benchmarks.boards_service
     .venv/bin/python -m benchmarks.boards_service --members 2000 --queries 10
