@@ -66,38 +66,22 @@ END;
 -- An excused day rewrites the past of the members whose latest completed day is after it, unless
 -- they completed that day (a completed day counts as completed, excused or not). user_id 0 is
 -- the whole group.
-CREATE TRIGGER excused_days_streak_insert_group AFTER INSERT ON excused_days WHEN NEW.user_id = 0
+CREATE TRIGGER excused_days_streak_insert AFTER INSERT ON excused_days
 BEGIN
     INSERT INTO streak_restate
     SELECT m.guild_id, m.user_id FROM member_streaks AS m
-    WHERE m.guild_id = NEW.guild_id AND m.last_date > NEW.group_date
+    WHERE m.guild_id = NEW.guild_id AND (NEW.user_id = 0 OR m.user_id = NEW.user_id)
+      AND m.last_date > NEW.group_date
       AND NOT EXISTS (SELECT 1 FROM completions AS c
                       WHERE c.guild_id = m.guild_id AND c.user_id = m.user_id AND c.group_date = NEW.group_date);
 END;
 
-CREATE TRIGGER excused_days_streak_insert_member AFTER INSERT ON excused_days WHEN NEW.user_id != 0
+CREATE TRIGGER excused_days_streak_delete AFTER DELETE ON excused_days
 BEGIN
     INSERT INTO streak_restate
     SELECT m.guild_id, m.user_id FROM member_streaks AS m
-    WHERE m.guild_id = NEW.guild_id AND m.user_id = NEW.user_id AND m.last_date > NEW.group_date
-      AND NOT EXISTS (SELECT 1 FROM completions AS c
-                      WHERE c.guild_id = m.guild_id AND c.user_id = m.user_id AND c.group_date = NEW.group_date);
-END;
-
-CREATE TRIGGER excused_days_streak_delete_group AFTER DELETE ON excused_days WHEN OLD.user_id = 0
-BEGIN
-    INSERT INTO streak_restate
-    SELECT m.guild_id, m.user_id FROM member_streaks AS m
-    WHERE m.guild_id = OLD.guild_id AND m.last_date > OLD.group_date
-      AND NOT EXISTS (SELECT 1 FROM completions AS c
-                      WHERE c.guild_id = m.guild_id AND c.user_id = m.user_id AND c.group_date = OLD.group_date);
-END;
-
-CREATE TRIGGER excused_days_streak_delete_member AFTER DELETE ON excused_days WHEN OLD.user_id != 0
-BEGIN
-    INSERT INTO streak_restate
-    SELECT m.guild_id, m.user_id FROM member_streaks AS m
-    WHERE m.guild_id = OLD.guild_id AND m.user_id = OLD.user_id AND m.last_date > OLD.group_date
+    WHERE m.guild_id = OLD.guild_id AND (OLD.user_id = 0 OR m.user_id = OLD.user_id)
+      AND m.last_date > OLD.group_date
       AND NOT EXISTS (SELECT 1 FROM completions AS c
                       WHERE c.guild_id = m.guild_id AND c.user_id = m.user_id AND c.group_date = OLD.group_date);
 END;
