@@ -7,13 +7,14 @@ RESUME, as Discord does, so a command sent mid-reconnect still arrives.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import zlib
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 from aiohttp import WSMsgType, web
 
 log = logging.getLogger(__name__)
@@ -43,7 +44,7 @@ class _Connection:
             self._zstd_flush = zstandard.COMPRESSOBJ_FLUSH_BLOCK
 
     async def send(self, payload: dict[str, Any]) -> None:
-        data = json.dumps(payload, separators=(",", ":")).encode()
+        data = orjson.dumps(payload)
         async with self._lock:
             if self.ws.closed:
                 raise ConnectionResetError("gateway connection closed")
@@ -59,7 +60,8 @@ class _Connection:
 class Session:
     id: str
     seq: int = 0
-    sent: list[dict[str, Any]] = field(default_factory=list)
+    # Discord keeps a bounded replay buffer too.
+    sent: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=1000))
     connection: _Connection | None = None
 
 
@@ -97,7 +99,7 @@ class Gateway:
                 if message.type not in (WSMsgType.TEXT, WSMsgType.BINARY):
                     break
                 raw = message.data if isinstance(message.data, str) else message.data.decode()
-                await self._receive(conn, json.loads(raw))
+                await self._receive(conn, orjson.loads(raw))
         finally:
             if self.session is not None and self.session.connection is conn:
                 self.session.connection = None
@@ -140,7 +142,6 @@ class Gateway:
         session.seq += 1
         payload = {"op": DISPATCH, "t": event, "s": session.seq, "d": data}
         session.sent.append(payload)
-        del session.sent[:-1000]  # Discord keeps a bounded replay buffer too.
         if session.connection is not None:
             try:
                 await session.connection.send(payload)

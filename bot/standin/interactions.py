@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -33,6 +34,9 @@ class InteractionRecord:
     original_id: int | None = None
     followup_ids: list[int] = field(default_factory=list)
     source_message_id: int | None = None
+    # Set when the callback arrives. Waiting on it rather than on a wait_until() condition matters
+    # with many interactions in flight: every condition is re-checked after every request.
+    answered: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 class InteractionHandle:
@@ -48,7 +52,10 @@ class InteractionHandle:
 
     async def response(self, timeout: float = 5.0) -> dict[str, Any]:
         """The interaction callback body the bot sent (type and data)."""
-        await self._standin.wait_until(lambda: self.record.callback is not None, timeout, f"a response to {self}")
+        try:
+            await asyncio.wait_for(self.record.answered.wait(), timeout)
+        except TimeoutError:
+            raise AssertionError(f"timed out after {timeout}s waiting for a response to {self}") from None
         assert self.record.callback is not None
         return self.record.callback
 

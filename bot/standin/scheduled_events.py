@@ -7,10 +7,10 @@ default; `revoke_manage_events` takes it away, as a server admin would.
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+import orjson
 from aiohttp import web
 
 from bot.standin import world as w
@@ -37,7 +37,7 @@ _WRITABLE = (
 
 
 def _json(data: Any, status: int = 200) -> web.Response:
-    return web.Response(body=json.dumps(data).encode(), status=status, content_type="application/json")
+    return web.Response(body=orjson.dumps(data), status=status, content_type="application/json")
 
 
 def _error(status: int, code: int, message: str, errors: dict[str, Any] | None = None) -> web.Response:

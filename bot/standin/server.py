@@ -8,7 +8,6 @@ autocomplete typed against the schema the bot synced, and can inject faults.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import re
 import secrets
@@ -17,6 +16,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 from aiohttp import BodyPartReader, web
 
 from bot.loopback import LoopbackServer
@@ -70,7 +70,7 @@ class _Call:
 
 def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
     # Exactly "application/json", no charset: discord.py compares the header verbatim.
-    body = json.dumps(data).encode()
+    body = orjson.dumps(data)
     return web.Response(body=body, status=status, headers=headers, content_type="application/json")
 
 
@@ -521,12 +521,12 @@ class DiscordStandIn(LoopbackServer):
                 if not isinstance(part, BodyPartReader):
                     continue  # discord.py never nests multiparts
                 if part.name == "payload_json":
-                    body = json.loads(await part.text())
+                    body = orjson.loads(await part.read())
                 else:
                     files.append((part.filename or part.name or "file", bytes(await part.read())))
             return body, files
         raw = await request.read()
-        return (json.loads(raw) if raw else None), []
+        return (orjson.loads(raw) if raw else None), []
 
     async def _unknown_route(self, call: _Call) -> web.StreamResponse:
         log.warning("stand-in has no route for %s %s", call.request.method, call.request.path)
@@ -608,6 +608,7 @@ class DiscordStandIn(LoopbackServer):
         data = dict(body.get("data") or {})
         record.callback = {"type": kind, "data": data}
         record.callback_at = call.arrived
+        record.answered.set()
         channel_id = int(record.payload["channel_id"])
         resource: dict[str, Any] = {"type": kind}
         message: w.Message | None = None
