@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import gc
 import math
 import os
 import platform
 import sqlite3
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from bot.standin import DiscordStandIn
@@ -53,7 +56,39 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
-async def spawn(args: list[str], standin: DiscordStandIn, **env: str) -> asyncio.subprocess.Process:
+def placement() -> tuple[set[int], set[int]] | None:
+    """CPUs for (this process, the bots): Discord's servers do not share the bot's CPU, so the
+    stand-in playing them should not either. None when fewer than two CPUs are available."""
+    try:
+        cpus = sorted(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return None
+    if len(cpus) < 2:
+        return None
+    return {cpus[0]}, set(cpus[1:])
+
+
+@contextlib.contextmanager
+def quiet_collector() -> Iterator[None]:
+    """No cyclic garbage collection in this process while a batch is measured.
+
+    This process is the instrument (stand-in and load generator). A full collection here stalls
+    every request in flight for 60-140 ms, whichever bot is being measured, so it would decide the
+    p99 of whichever batch it happens to fall in. timeit switches the collector off while timing
+    for the same reason. The bots' own collectors run as usual: their pauses are theirs.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+async def spawn(
+    args: list[str], standin: DiscordStandIn, cpus: set[int] | None = None, **env: str
+) -> asyncio.subprocess.Process:
     full = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "LLM_", "DATABASE_"))}
     full.update(
         DISCORD_TOKEN=standin.token,
@@ -64,7 +99,14 @@ async def spawn(args: list[str], standin: DiscordStandIn, **env: str) -> asyncio
     )
     full.update(env)
     return await asyncio.create_subprocess_exec(
-        sys.executable, *args, cwd=REPO, env=full, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE
+        sys.executable,
+        *args,
+        cwd=REPO,
+        env=full,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+        # Set before exec so every thread the bot starts (aiosqlite's included) inherits it.
+        preexec_fn=(lambda: os.sched_setaffinity(0, cpus)) if cpus else None,
     )
 
 

@@ -1,43 +1,66 @@
 """Interaction latency: Backprop's commands against a bare discord.py bot's /ping, same stand-in.
 
-    python -m benchmarks.interactions [--count 2000] [--inflight 50]
+    python -m benchmarks.interactions [--count 2000] [--inflight 50] [--rounds 4] [--shared-cpus]
 
 Latency runs from the stand-in dispatching INTERACTION_CREATE to the interaction callback
-arriving. Each bot runs in its own process; the load generator and the stand-in share this one.
+arriving. Each bot runs in its own process, against its own stand-in in this process, which
+also generates the load. How the figures are kept fair to both bots:
+- both bots run for the whole benchmark, and the batches take turns in rounds (each round in a
+  new order), so a drift in the machine's speed lands on every command alike;
+- with two CPUs or more this process is pinned to one CPU and the bots to the others, as
+  Discord's servers do not share the bot's CPU (`--shared-cpus` lets them compete instead);
+- this process does no cyclic garbage collection while a batch runs (see quiet_collector).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import tempfile
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import cpu_seconds, machine, percentile, spawn, stop
+from benchmarks.common import cpu_seconds, machine, percentile, placement, quiet_collector, spawn, stop
 from bot.standin import DiscordStandIn
 from bot.standin.world import Channel, Guild, User
 
 TARGET_P50, TARGET_P99 = 1.3, 1.5
 
 
-async def measure(
-    standin: DiscordStandIn,
-    command: str,
-    options: dict[str, Any],
-    guild: Guild,
-    channel: Channel,
-    users: list[User],
-    count: int,
-    inflight: int,
-) -> list[float]:
+@dataclass
+class Bot:
+    """One bot process under test and the world its stand-in shows it."""
+
+    standin: DiscordStandIn
+    process: asyncio.subprocess.Process
+    guild: Guild
+    channel: Channel
+    owner: User
+    users: list[User]
+
+
+@dataclass
+class Figures:
+    latencies: list[float] = field(default_factory=list)
+    bot_cpu: float = 0.0  # seconds, summed over batches
+    host_cpu: float = 0.0
+
+    def per_interaction_ms(self, seconds: float) -> float:
+        return seconds * 1000 / len(self.latencies)
+
+
+async def measure(bot: Bot, command: str, options: dict[str, Any], count: int, inflight: int) -> list[float]:
     gate = asyncio.Semaphore(inflight)
     latencies: list[float] = []
 
     async def one(n: int) -> None:
         async with gate:
-            handle = await standin.slash(
-                command, guild=guild, channel=channel, user=users[n % len(users)], options=options
+            handle = await bot.standin.slash(
+                command, guild=bot.guild, channel=bot.channel, user=bot.users[n % len(bot.users)], options=options
             )
             await handle.response(timeout=30)
             assert handle.record.callback_at is not None
@@ -47,123 +70,104 @@ async def measure(
     return latencies
 
 
-CPU_MS: dict[str, float] = {}
+async def batch(bot: Bot, command: str, options: dict[str, Any], count: int, inflight: int, figures: Figures) -> None:
+    """measure(), also adding up both processes' CPU time."""
+    with quiet_collector():
+        bot_before, host_before = cpu_seconds(bot.process.pid), time.process_time()
+        figures.latencies += await measure(bot, command, options, count, inflight)
+        figures.bot_cpu += cpu_seconds(bot.process.pid) - bot_before
+        figures.host_cpu += time.process_time() - host_before
 
 
-async def timed(
-    name: str, pid: int, standin: DiscordStandIn, command: str, options: dict[str, Any], *args: Any
-) -> list[float]:
-    """measure(), also recording the bot process's CPU milliseconds per interaction."""
-    before = cpu_seconds(pid)
-    values = await measure(standin, command, options, *args)
-    CPU_MS[name] = (cpu_seconds(pid) - before) * 1000 / len(values)
-    return values
-
-
-def world(standin: DiscordStandIn) -> tuple[Guild, Channel, User, list[User]]:
+async def start(standin: DiscordStandIn, args: list[str], cpus: set[int] | None, **env: str) -> Bot:
     owner = standin.create_user("owner")
     guild = standin.create_guild("Bench", owner=owner)
     channel = standin.create_channel(guild, "daily-challenge")
     users = [standin.create_user(f"u{n}") for n in range(200)]
     for user in users:
         standin.add_member(guild, user)
-    return guild, channel, owner, users
+    process = await spawn(args, standin, cpus, **env)
+    await standin.wait_commands(60)
+    await standin.wait_ready(60)
+    return Bot(standin, process, guild, channel, owner, users)
 
 
-async def backprop_run(count: int, inflight: int) -> dict[str, list[float]]:
-    results: dict[str, list[float]] = {}
-    async with DiscordStandIn() as standin:
-        guild, channel, owner, users = world(standin)
-        with tempfile.TemporaryDirectory() as tmp:
-            process = await spawn(["-m", "bot", "run"], standin, DATABASE_PATH=str(Path(tmp) / "bench.db"))
-            try:
-                await standin.wait_commands(60)
-                await standin.wait_ready(60)
-                setup = await standin.slash(
-                    "setup",
-                    guild=guild,
-                    channel=channel,
-                    user=owner,
-                    options={"channel": channel.id, "time": "00:00", "timezone": "UTC"},
-                )
-                await setup.message(timeout=10)
-                await measure(standin, "challenge today", {}, guild, channel, users, 100, inflight)  # warm-up
-                results["/help"] = await timed(
-                    "/help", process.pid, standin, "help", {}, guild, channel, users, count, inflight
-                )
-                results["/challenge today"] = await timed(
-                    "/challenge today",
-                    process.pid,
-                    standin,
-                    "challenge today",
-                    {},
-                    guild,
-                    channel,
-                    users,
-                    count,
-                    inflight,
-                )
-                if any(c["name"] == "leaderboard" for c in standin.global_commands):
-                    board = {"period": "week"}
-                    await measure(standin, "leaderboard", board, guild, channel, users, 100, inflight)
-                    results["/leaderboard"] = await timed(
-                        "/leaderboard",
-                        process.pid,
-                        standin,
-                        "leaderboard",
-                        board,
-                        guild,
-                        channel,
-                        users,
-                        count,
-                        inflight,
-                    )
-            finally:
-                await stop(process)
-    return results
+async def set_up_group(bot: Bot) -> None:
+    setup = await bot.standin.slash(
+        "setup",
+        guild=bot.guild,
+        channel=bot.channel,
+        user=bot.owner,
+        options={"channel": bot.channel.id, "time": "00:00", "timezone": "UTC"},
+    )
+    await setup.message(timeout=10)
 
 
-async def bare_run(count: int, inflight: int) -> list[float]:
-    async with DiscordStandIn() as standin:
-        guild, channel, _, users = world(standin)
-        process = await spawn(["-m", "benchmarks.bare_bot"], standin)
-        try:
-            await standin.wait_commands(60)
-            await standin.wait_ready(60)
-            await measure(standin, "ping", {}, guild, channel, users, 100, inflight)
-            return await timed("bare /ping", process.pid, standin, "ping", {}, guild, channel, users, count, inflight)
-        finally:
-            await stop(process)
-
-
-def row(name: str, values: list[float]) -> str:
+def row(name: str, figures: Figures) -> str:
+    values = figures.latencies
     return (
-        f"{name:<20} n={len(values):<5} p50={percentile(values, 50):7.2f} ms  "
-        f"p90={percentile(values, 90):7.2f} ms  p99={percentile(values, 99):7.2f} ms  "
-        f"bot CPU {CPU_MS.get(name, float('nan')):5.2f} ms/interaction"
+        f"{name:<18} n={len(values):<5} p50={percentile(values, 50):6.2f} ms  "
+        f"p90={percentile(values, 90):6.2f} ms  p99={percentile(values, 99):6.2f} ms  "
+        f"CPU ms/interaction: bot {figures.per_interaction_ms(figures.bot_cpu):4.2f} "
+        f"stand-in {figures.per_interaction_ms(figures.host_cpu):4.2f}"
     )
 
 
-async def main(count: int, inflight: int) -> int:
+async def run(count: int, inflight: int, rounds: int, cpus: tuple[set[int], set[int]] | None) -> dict[str, Figures]:
+    if cpus:
+        os.sched_setaffinity(0, cpus[0])
+    bot_cpus = cpus[1] if cpus else None
+    figures: dict[str, Figures] = defaultdict(Figures)
+    async with DiscordStandIn() as bare_standin, DiscordStandIn() as our_standin:
+        with tempfile.TemporaryDirectory() as tmp:
+            bare = await start(bare_standin, ["-m", "benchmarks.bare_bot"], bot_cpus)
+            ours = await start(our_standin, ["-m", "bot", "run"], bot_cpus, DATABASE_PATH=str(Path(tmp) / "bench.db"))
+            try:
+                await set_up_group(ours)
+                commands = [
+                    ("bare /ping", bare, "ping", {}),
+                    ("/help", ours, "help", {}),
+                    ("/challenge today", ours, "challenge today", {}),
+                    ("/leaderboard", ours, "leaderboard", {"period": "week"}),
+                ]
+                for _, bot, command, options in commands:  # warm-up, not counted
+                    await batch(bot, command, options, 100, inflight, Figures())
+                for n in range(rounds):
+                    share = count // rounds + (count % rounds if n == rounds - 1 else 0)
+                    for name, bot, command, options in commands[n % 4 :] + commands[: n % 4]:
+                        await batch(bot, command, options, share, inflight, figures[name])
+            finally:
+                await stop(bare.process)
+                await stop(ours.process)
+    return figures
+
+
+async def main(count: int, inflight: int, rounds: int, shared: bool) -> int:
+    cpus = None if shared else placement()
     print(f"machine: {machine()}")
-    print(f"{count} interactions per command, {inflight} in flight\n")
-    bare = await bare_run(count, inflight)
-    ours = await backprop_run(count, inflight)
+    where = f"stand-in on CPU {sorted(cpus[0])}, bots on CPU {sorted(cpus[1])}" if cpus else "all sharing every CPU"
+    print(f"{count} interactions per command in {rounds} interleaved rounds, {inflight} in flight; {where}\n")
+    figures = await run(count, inflight, rounds, cpus)
+    bare = figures.pop("bare /ping")
     print(row("bare /ping", bare))
     failed = False
-    for name, values in ours.items():
-        p50 = percentile(values, 50) / percentile(bare, 50)
-        p99 = percentile(values, 99) / percentile(bare, 99)
+    for name, ours in figures.items():
+        p50 = percentile(ours.latencies, 50) / percentile(bare.latencies, 50)
+        p99 = percentile(ours.latencies, 99) / percentile(bare.latencies, 99)
         ok = p50 <= TARGET_P50 and p99 <= TARGET_P99
         failed |= not ok
-        print(row(name, values) + f"  ratio p50 {p50:.2f}x p99 {p99:.2f}x {'ok' if ok else 'OVER TARGET'}")
+        print(row(name, ours) + f"  ratio p50 {p50:.2f}x p99 {p99:.2f}x {'ok' if ok else 'OVER TARGET'}")
     print(f"\ntargets: p50 within {TARGET_P50}x of the bare bot, p99 within {TARGET_P99}x")
+    if cpus and bare.host_cpu >= bare.bot_cpu:
+        print("note: the stand-in used more CPU per interaction than the bare bot: it may set the pace, not the bots")
     return 1 if failed else 0
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--count", type=int, default=2000)
     parser.add_argument("--inflight", type=int, default=50)
+    parser.add_argument("--rounds", type=int, default=4)
+    parser.add_argument("--shared-cpus", action="store_true", help="do not pin the stand-in and the bots to CPUs")
     arguments = parser.parse_args()
-    raise SystemExit(asyncio.run(main(arguments.count, arguments.inflight)))
+    raise SystemExit(asyncio.run(main(arguments.count, arguments.inflight, arguments.rounds, arguments.shared_cpus)))
