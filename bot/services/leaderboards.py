@@ -32,7 +32,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from bot.core.clock import Clock
-from bot.core.points import Period, PeriodKey, Window, period_key, period_window
+from bot.core.points import Period, PeriodKey, period_key
 from bot.core.streak_state import StreakState, alive_floors, current_streak, replay_state
 from bot.core.streaks import summarize_streak
 from bot.services.challenges import ChallengeService, schedule_of
@@ -76,7 +76,6 @@ class BoardView:
     viewer_id: int
     viewer: Standing | None  # the viewer's place, wherever it is; None when not on the board
     viewer_excluded: bool  # holds an excluded role
-    window: Window
     season_start: date | None  # the season's first day, for the season period
     settings: FairnessSettings
 
@@ -96,7 +95,6 @@ class LeaderboardService:
         settings = await self.store.fairness.get(guild_id)
         season_start = settings.season_start or group.start_date
         now = self.clock.now()
-        window = period_window(period, now, group.timezone, season_start=season_start, day_start=group.post_time)
         excluded = await self.store.fairness.excluded_members(guild_id)
         page = max(page, 0)
         key = period_key(period, schedule_of(group).group_date_at(now), season_start=season_start)
@@ -122,7 +120,6 @@ class LeaderboardService:
             viewer_id=viewer_id,
             viewer=_mark(viewer, anonymous) if viewer else None,
             viewer_excluded=viewer_id in excluded,
-            window=window,
             season_start=season_start if period is Period.SEASON else None,
             settings=settings,
         )

@@ -24,6 +24,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from functools import cache
 
 import aiosqlite
 
@@ -141,11 +142,12 @@ def _ranked(rows: list[aiosqlite.Row], offset: int) -> list[RankEntry]:
 
 
 class _BoardQuery:
-    """Builds the statements for one board and period.
+    """The statements for one board and period, and their parameters.
 
     Every read names the board's index (INDEXED BY): walking it gives board order for free, and
     a dropped index is an error rather than a silent scan. Only fixed fragments are put
-    together; every value is a bound parameter.
+    together; every value is a bound parameter, so a statement's text depends on its shape alone
+    and is built once per shape (see _statement).
     """
 
     def __init__(
@@ -158,8 +160,7 @@ class _BoardQuery:
     ) -> None:
         if min_activity < 0:
             raise ValueError(f"min_activity must not be negative, got {min_activity}")
-        self.score, self.at, self.present = _COLUMNS[board]
-        self.index = f"board_totals_{board.value}"
+        self.board = board
         self.guild_id = guild_id
         self.period = period.period.value
         self.start = "" if period.start is None else period.start.isoformat()
@@ -168,68 +169,84 @@ class _BoardQuery:
         self.min_activity = min_activity
 
     def page(self, offset: int, limit: int) -> tuple[str, tuple[object, ...]]:
-        on_board, params = self._on_board("t")
-        ahead, ahead_params = self._ahead_of("(SELECT score FROM head)", "(SELECT achieved_at FROM head)")
-        sql = f"""
-            WITH page AS MATERIALIZED (
-                SELECT t.user_id, t.{self.score} AS score, t.{self.at} AS achieved_at
-                FROM board_totals AS t INDEXED BY {self.index}
-                WHERE {on_board}
-                ORDER BY t.{self.score} DESC, t.{self.at} ASC, t.user_id ASC
-                LIMIT ? OFFSET ?
-            ),
-            head AS (
-                SELECT score, achieved_at FROM page ORDER BY score DESC, achieved_at ASC, user_id ASC LIMIT 1
-            ),
-            counts AS (
-                SELECT
-                    (SELECT COUNT(*) FROM board_totals AS t INDEXED BY {self.index} WHERE {on_board}) AS total,
-                    {ahead} AS ahead
-            )
-            SELECT counts.total, counts.ahead, page.user_id, page.score, page.achieved_at
-            FROM counts LEFT JOIN page ON 1
-            ORDER BY page.score DESC, page.achieved_at ASC, page.user_id ASC
-        """
-        return sql, (*params, limit, offset, *params, *ahead_params)
+        on_board = self._on_board_params()
+        sql = _statement("page", self.board, self.min_activity > 0, self.excluded is not None)
+        return sql, (*on_board, limit, offset, *on_board, *on_board, *on_board)
 
     def rank_of(self, user_id: int) -> tuple[str, tuple[object, ...]]:
-        mine, params = self._on_board("me")
-        ahead, ahead_params = self._ahead_of(f"me.{self.score}", f"me.{self.at}")
-        sql = f"""
-            SELECT me.user_id, me.{self.score} AS score, me.{self.at} AS achieved_at, 1 + {ahead} AS rank
-            FROM board_totals AS me
-            WHERE {mine} AND me.user_id = ?
-        """
-        return sql, (*ahead_params, *params, user_id)
+        on_board = self._on_board_params()
+        sql = _statement("rank_of", self.board, self.min_activity > 0, self.excluded is not None)
+        return sql, (*on_board, *on_board, *on_board, user_id)
 
-    def _ahead_of(self, score: str, at: str) -> tuple[str, list[object]]:
-        """How many are strictly ahead of (score, at): a higher score, or the same score reached
-        earlier. Two counts, each a range of the board's index (an OR would walk all of it), so
-        the cost follows the rank, not the board's size."""
-        on_board, params = self._on_board("b")
-        count = f"(SELECT COUNT(*) FROM board_totals AS b INDEXED BY {self.index} WHERE {on_board} AND {{}})"
-        higher = count.format(f"b.{self.score} > {score}")
-        earlier = count.format(f"b.{self.score} = {score} AND b.{self.at} < {at}")
-        return f"({higher} + {earlier})", [*params, *params]
-
-    def _on_board(self, alias: str) -> tuple[str, list[object]]:
-        """Who is on the board.
-
-        The unary `+` keeps a filter from being taken as an index range: "present" and the minimum
-        activity must never stand in for the score range of a rank count (SQLite uses one range
-        per column), and one member's own row is found by primary key, not down a board's index.
-        """
-        clauses = [
-            f"{alias}.guild_id = ?",
-            f"{alias}.period = ?",
-            f"{alias}.period_start = ?",
-            f"+{alias}.{self.present} > 0",
-        ]
+    def _on_board_params(self) -> list[object]:
         params: list[object] = [self.guild_id, self.period, self.start]
         if self.min_activity > 0:
-            clauses.append(f"+{alias}.completions >= ?")
             params.append(self.min_activity)
         if self.excluded is not None:
-            clauses.append(f"{alias}.user_id NOT IN (SELECT value FROM json_each(?))")
             params.append(self.excluded)
-        return " AND ".join(clauses), params
+        return params
+
+
+@cache  # 2 statements x 3 boards x 4 filter shapes
+def _statement(kind: str, board: Board, with_minimum: bool, with_excluded: bool) -> str:
+    score, at, _ = _COLUMNS[board]
+    index = f"board_totals_{board.value}"
+
+    def on_board(alias: str) -> str:
+        return _on_board(alias, board, with_minimum, with_excluded)
+
+    if kind == "rank_of":
+        ahead = _ahead_of(board, on_board("b"), f"me.{score}", f"me.{at}")
+        return f"""
+            SELECT me.user_id, me.{score} AS score, me.{at} AS achieved_at, 1 + {ahead} AS rank
+            FROM board_totals AS me
+            WHERE {on_board("me")} AND me.user_id = ?
+        """
+    ahead = _ahead_of(board, on_board("b"), "(SELECT score FROM head)", "(SELECT achieved_at FROM head)")
+    return f"""
+        WITH page AS MATERIALIZED (
+            SELECT t.user_id, t.{score} AS score, t.{at} AS achieved_at
+            FROM board_totals AS t INDEXED BY {index}
+            WHERE {on_board("t")}
+            ORDER BY t.{score} DESC, t.{at} ASC, t.user_id ASC
+            LIMIT ? OFFSET ?
+        ),
+        head AS (
+            SELECT score, achieved_at FROM page ORDER BY score DESC, achieved_at ASC, user_id ASC LIMIT 1
+        ),
+        counts AS (
+            SELECT
+                (SELECT COUNT(*) FROM board_totals AS t INDEXED BY {index} WHERE {on_board("t")}) AS total,
+                {ahead} AS ahead
+        )
+        SELECT counts.total, counts.ahead, page.user_id, page.score, page.achieved_at
+        FROM counts LEFT JOIN page ON 1
+        ORDER BY page.score DESC, page.achieved_at ASC, page.user_id ASC
+    """
+
+
+def _ahead_of(board: Board, on_board: str, score: str, at: str) -> str:
+    """How many are strictly ahead of (score, at): a higher score, or the same score reached
+    earlier. Two counts, each a range of the board's index (an OR would walk all of it), so
+    the cost follows the rank, not the board's size. Takes the on-board parameters twice."""
+    column, at_column, _ = _COLUMNS[board]
+    count = f"(SELECT COUNT(*) FROM board_totals AS b INDEXED BY board_totals_{board.value} WHERE {on_board} AND {{}})"
+    higher = count.format(f"b.{column} > {score}")
+    earlier = count.format(f"b.{column} = {score} AND b.{at_column} < {at}")
+    return f"({higher} + {earlier})"
+
+
+def _on_board(alias: str, board: Board, with_minimum: bool, with_excluded: bool) -> str:
+    """Who is on the board; its parameters are _BoardQuery._on_board_params.
+
+    The unary `+` keeps a filter from being taken as an index range: "present" and the minimum
+    activity must never stand in for the score range of a rank count (SQLite uses one range
+    per column), and one member's own row is found by primary key, not down a board's index.
+    """
+    present = _COLUMNS[board][2]
+    clauses = [f"{alias}.guild_id = ?", f"{alias}.period = ?", f"{alias}.period_start = ?", f"+{alias}.{present} > 0"]
+    if with_minimum:
+        clauses.append(f"+{alias}.completions >= ?")
+    if with_excluded:
+        clauses.append(f"{alias}.user_id NOT IN (SELECT value FROM json_each(?))")
+    return " AND ".join(clauses)
