@@ -14,6 +14,7 @@ from discord import app_commands
 
 from bot.core.errors import UserFacingError
 from bot.replies import send_ephemeral
+from bot.ui.roles import note_roles
 
 if TYPE_CHECKING:
     from bot.client import StudyBot
@@ -55,6 +56,12 @@ def describe_error(error: BaseException) -> str | None:
 
 
 class BackpropTree(app_commands.CommandTree["StudyBot"]):
+    async def interaction_check(self, interaction: discord.Interaction[StudyBot]) -> bool:
+        # Here rather than in a listener: a listener runs beside the command, so /leaderboard
+        # could rank a member before learning they now hold an excluded role.
+        await note_roles(self.client, interaction)
+        return True
+
     async def on_error(self, interaction: discord.Interaction[StudyBot], error: app_commands.AppCommandError) -> None:
         await report_error(interaction, error)
 

@@ -7,6 +7,7 @@ first, so everything is cached, then changes it the way an admin or a member wou
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import discord
@@ -126,3 +127,26 @@ async def test_help_lists_a_command_added_after_it_was_first_shown(
     bot.tree.add_command(extra)
     second = await (await standin.slash("help", **member)).message()
     assert "/zz-extra" not in first.text() and "`/zz-extra` — Added while running" in second.text()
+
+
+async def test_a_click_tells_the_bot_a_members_roles(standin: DiscordStandIn, bots: BotRunner, world: World) -> None:
+    """Commands are noted by the tree's check; a button is not a command, a listener notes it."""
+    moderators = standin.create_role(world.guild, "moderators")
+    mod = standin.create_user("mod")
+    standin.add_member(world.guild, mod)
+    post = await started_group_on_day(standin, bots, world, first_index("quiz") + 3)
+    await award(bots._running[0][0], world.guild.id, mod.id, 100)
+    owner = {"guild": world.guild, "channel": world.channel, "user": world.owner}
+    await (await standin.slash("config leaderboard exclude", **owner, options={"role": moderators.id})).message()
+    board = await (await standin.slash("leaderboard", **owner)).message()
+    assert f"🥇 <@{mod.id}> — **100** points" in board.text()
+
+    standin.add_member(world.guild, mod, roles=[moderators])
+    await (await standin.click(post, "Hint", user=mod, guild=world.guild)).message()
+    # The listener runs beside the button's own reply, so the role may land just after it.
+    for _ in range(50):
+        board = await (await standin.slash("leaderboard", **owner)).message()
+        if f"<@{mod.id}>" not in board.text():
+            break
+        await asyncio.sleep(0.05)
+    assert f"<@{mod.id}>" not in board.text(), board.text()
