@@ -11,6 +11,7 @@ from bot.replies import send_ephemeral
 from bot.tree import report_error
 from bot.ui.challenge import DayButton, DayMessages, QuizSelect, handle_modal
 from bot.ui.challenge import answer as grade_answer
+from bot.ui.roles import note_roles
 
 
 @app_commands.guild_only()
@@ -46,6 +47,7 @@ class Challenge(commands.GroupCog, group_name="challenge", group_description="To
         # so a modal opened before a restart is still answered after it.
         if interaction.type is not discord.InteractionType.modal_submit:
             return
+        await note_roles(self.bot, interaction)
         try:
             await handle_modal(interaction)
         except Exception as error:

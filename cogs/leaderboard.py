@@ -1,4 +1,4 @@
-"""/leaderboard and /export, and noting the roles of members who click or submit a form."""
+"""/leaderboard and /export."""
 
 from __future__ import annotations
 
@@ -13,22 +13,12 @@ from bot.client import StudyBot
 from bot.core.points import Period
 from bot.services.leaderboards import BoardKind
 from bot.ui.leaderboard import LeaderboardButton, show_board
-from bot.ui.roles import note_roles
 from cogs.daily import require_manage_guild
 
 
 class Leaderboard(commands.Cog):
     def __init__(self, bot: StudyBot) -> None:
         self.bot = bot
-
-    @commands.Cog.listener()
-    async def on_interaction(self, interaction: discord.Interaction[StudyBot]) -> None:
-        # Commands and autocomplete were noted by the tree's check, before the command ran.
-        if interaction.type not in (
-            discord.InteractionType.application_command,
-            discord.InteractionType.autocomplete,
-        ):
-            await note_roles(self.bot, interaction)
 
     @app_commands.command(name="leaderboard", description="The group's leaderboard: points, streaks or submissions")
     @app_commands.guild_only()

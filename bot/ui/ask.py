@@ -13,6 +13,7 @@ from bot.core.messages import neutralise_mentions, split_message
 from bot.services.ask import AskResult, UsageReport
 from bot.store.ask import FeedbackSummary
 from bot.tree import report_error
+from bot.ui.roles import NotesRoles
 
 if TYPE_CHECKING:
     from bot.client import StudyBot
@@ -81,7 +82,7 @@ class AnswerMessages:
         self._shown.append(part)
 
 
-class FeedbackButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=FEEDBACK_BUTTON):
+class FeedbackButton(NotesRoles, discord.ui.DynamicItem[discord.ui.Button[Any]], template=FEEDBACK_BUTTON):
     """👍/👎 under an answer; the answer id in the custom_id keeps it working across restarts."""
 
     def __init__(self, vote: str, answer_id: int) -> None:

@@ -19,6 +19,7 @@ from bot.replies import send_ephemeral
 from bot.services.challenges import Day, Outcome
 from bot.tree import report_error
 from bot.ui.components import static_view
+from bot.ui.roles import NotesRoles
 from bot.ui.submissions import announce
 
 if TYPE_CHECKING:
@@ -122,7 +123,7 @@ _BUTTONS = {
 DAY_BUTTON = rf"bp:day:(?P<action>answer|hint|done|link):{DATE}"
 
 
-class DayButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=DAY_BUTTON):
+class DayButton(NotesRoles, discord.ui.DynamicItem[discord.ui.Button[Any]], template=DAY_BUTTON):
     def __init__(self, action: str, stamp: str) -> None:
         label, style, emoji = _BUTTONS[action]
         super().__init__(discord.ui.Button(label=label, style=style, emoji=emoji, custom_id=f"bp:day:{action}:{stamp}"))
@@ -142,7 +143,7 @@ class DayButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=DAY_BUT
             await report_error(interaction, error)
 
 
-class QuizSelect(discord.ui.DynamicItem[discord.ui.Select[Any]], template=rf"bp:quiz:{DATE}"):
+class QuizSelect(NotesRoles, discord.ui.DynamicItem[discord.ui.Select[Any]], template=rf"bp:quiz:{DATE}"):
     def __init__(self, stamp: str, options: tuple[str, ...] = ()) -> None:
         select: discord.ui.Select[Any] = discord.ui.Select(
             custom_id=f"bp:quiz:{stamp}",

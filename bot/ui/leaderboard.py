@@ -23,6 +23,7 @@ from bot.services.leaderboards import UNITS, BoardKind, BoardView, Standing
 from bot.tree import report_error
 from bot.ui.components import static_view
 from bot.ui.paging import page_button
+from bot.ui.roles import NotesRoles
 
 if TYPE_CHECKING:
     from bot.client import StudyBot
@@ -113,7 +114,7 @@ async def show_board(
         await interaction.response.send_message(embed=embed, view=buttons, ephemeral=True)
 
 
-class LeaderboardButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=LEADERBOARD_BUTTON):
+class LeaderboardButton(NotesRoles, discord.ui.DynamicItem[discord.ui.Button[Any]], template=LEADERBOARD_BUTTON):
     def __init__(self, stamp: str, page: int, nav: str, *, disabled: bool = False) -> None:
         super().__init__(page_button(f"bp:lb:{stamp}:{page}:{nav}", nav, disabled=disabled))
         board, _, period = stamp.partition(":")

@@ -21,6 +21,7 @@ from bot.services.milestones import Listing, MilestoneService, RoadmapView
 from bot.services.reminders import ReminderPost
 from bot.store.milestones import MilestoneRecord, MilestoneSummary
 from bot.tree import report_error
+from bot.ui.roles import NotesRoles
 
 if TYPE_CHECKING:
     from bot.client import StudyBot
@@ -117,7 +118,7 @@ def opt_in_view(milestone_id: int) -> discord.ui.View:
     return view
 
 
-class OptInButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"bp:ms:optin:(?P<id>\d+)"):
+class OptInButton(NotesRoles, discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"bp:ms:optin:(?P<id>\d+)"):
     """Toggles the member's pings for one milestone; persistent across restarts."""
 
     def __init__(self, milestone_id: int) -> None:

@@ -20,6 +20,7 @@ from bot.core.errors import UserFacingError
 from bot.replies import send_ephemeral
 from bot.services.profiles import CHECKS_OFF, CODE_VALID_FOR
 from bot.tree import report_error
+from bot.ui.roles import NotesRoles
 
 if TYPE_CHECKING:
     from bot.client import StudyBot
@@ -137,7 +138,7 @@ async def ask_to_forget(interaction: discord.Interaction[StudyBot]) -> None:
     )
 
 
-class ForgetButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=FORGET_BUTTON):
+class ForgetButton(NotesRoles, discord.ui.DynamicItem[discord.ui.Button[Any]], template=FORGET_BUTTON):
     def __init__(self, action: str, user_id: int, at: int) -> None:
         label, style = ("Delete everything", discord.ButtonStyle.danger) if action == "yes" else ("Cancel", None)
         super().__init__(

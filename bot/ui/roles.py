@@ -6,8 +6,9 @@ as an option), so each one is recorded in `member_roles`. The limit: a member wh
 excluded role stays on the boards until their next interaction with the bot, and one who never
 interacts is never known to hold it.
 
-Commands and autocomplete are noted by the command tree's check, before the command runs (so a
-board already knows the caller's roles); buttons, selects and modals by a listener.
+Each is noted before its handler runs, so a board already knows the caller's roles: commands and
+autocomplete by the command tree's check, buttons and selects (all DynamicItems) by NotesRoles,
+modals where they are routed (cogs/challenge.py).
 """
 
 from __future__ import annotations
@@ -50,3 +51,12 @@ async def record_roles(bot: StudyBot, interaction: discord.Interaction[Any]) -> 
     for user_id, roles in seen.items():
         if await bot.store.fairness.member_roles(guild_id, user_id) != roles:
             await bot.store.fairness.record_member_roles(guild_id, user_id, roles)
+
+
+class NotesRoles:
+    """Mixed into every DynamicItem, first among its bases: a click notes the member's roles before
+    the item's callback runs (discord.py awaits a dynamic item's interaction_check first)."""
+
+    async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
+        await note_roles(interaction.client, interaction)
+        return True

@@ -18,6 +18,7 @@ from bot.services.submissions import Recorded
 from bot.store.submissions import SubmissionRecord
 from bot.tree import report_error
 from bot.ui.paging import page_button
+from bot.ui.roles import NotesRoles
 
 if TYPE_CHECKING:
     from bot.client import StudyBot
@@ -118,7 +119,7 @@ async def submissions_page(
     return embed, view
 
 
-class SubmissionsButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=SUBMISSIONS_BUTTON):
+class SubmissionsButton(NotesRoles, discord.ui.DynamicItem[discord.ui.Button[Any]], template=SUBMISSIONS_BUTTON):
     def __init__(self, stamp: str, page: int, nav: str, *, disabled: bool = False) -> None:
         super().__init__(page_button(f"bp:subs:{stamp}:{page}:{nav}", nav, disabled=disabled))
         user, _, kind = stamp.partition(":")

@@ -7,13 +7,13 @@ first, so everything is cached, then changes it the way an admin or a member wou
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 
 import discord
 from discord import app_commands
 
 from bot.standin import DiscordStandIn
+from bot.standin.world import Message, Role, User
 from tests.e2e.daily_helpers import (
     MONDAY,
     challenge_at,
@@ -129,24 +129,48 @@ async def test_help_lists_a_command_added_after_it_was_first_shown(
     assert "/zz-extra" not in first.text() and "`/zz-extra` — Added while running" in second.text()
 
 
-async def test_a_click_tells_the_bot_a_members_roles(standin: DiscordStandIn, bots: BotRunner, world: World) -> None:
-    """Commands are noted by the tree's check; a button is not a command, a listener notes it."""
+async def _mod_leads_a_board_that_leaves_off_moderators(
+    standin: DiscordStandIn, bots: BotRunner, world: World, index: int
+) -> tuple[Message, User, Role]:
+    """A group on day `index`, a "moderators" role left off the boards, and mod leading without it."""
     moderators = standin.create_role(world.guild, "moderators")
     mod = standin.create_user("mod")
     standin.add_member(world.guild, mod)
-    post = await started_group_on_day(standin, bots, world, first_index("quiz") + 3)
+    post = await started_group_on_day(standin, bots, world, index)
     await award(bots._running[0][0], world.guild.id, mod.id, 100)
     owner = {"guild": world.guild, "channel": world.channel, "user": world.owner}
     await (await standin.slash("config leaderboard exclude", **owner, options={"role": moderators.id})).message()
-    board = await (await standin.slash("leaderboard", **owner)).message()
-    assert f"🥇 <@{mod.id}> — **100** points" in board.text()
+    assert f"🥇 <@{mod.id}> — **100** points" in await _board(standin, world)
+    return post, mod, moderators
 
+
+async def _board(standin: DiscordStandIn, world: World) -> str:
+    board = await (
+        await standin.slash("leaderboard", guild=world.guild, channel=world.channel, user=world.owner)
+    ).message()
+    return board.text()
+
+
+async def test_a_click_tells_the_bot_a_members_roles(standin: DiscordStandIn, bots: BotRunner, world: World) -> None:
+    """A button is not a command: the item's own check notes the roles, before its callback."""
+    post, mod, moderators = await _mod_leads_a_board_that_leaves_off_moderators(
+        standin, bots, world, first_index("quiz") + 3
+    )
     standin.add_member(world.guild, mod, roles=[moderators])
     await (await standin.click(post, "Hint", user=mod, guild=world.guild)).message()
-    # The listener runs beside the button's own reply, so the role may land just after it.
-    for _ in range(50):
-        board = await (await standin.slash("leaderboard", **owner)).message()
-        if f"<@{mod.id}>" not in board.text():
-            break
-        await asyncio.sleep(0.05)
-    assert f"<@{mod.id}>" not in board.text(), board.text()
+    assert f"<@{mod.id}>" not in await _board(standin, world)
+
+
+async def test_a_submitted_form_tells_the_bot_a_members_roles(
+    standin: DiscordStandIn, bots: BotRunner, world: World
+) -> None:
+    """Modals are routed by a listener, which notes the roles before answering."""
+    post, mod, moderators = await _mod_leads_a_board_that_leaves_off_moderators(
+        standin, bots, world, first_index("numeric")
+    )
+    opened = await standin.click(post, "Answer", user=mod, guild=world.guild)
+    await opened.modal()
+    standin.add_member(world.guild, mod, roles=[moderators])  # the role arrives while the form is open
+    submitted = await standin.submit_modal(opened, {"answer": "not a number"}, user=mod, guild=world.guild)
+    await submitted.message()
+    assert f"<@{mod.id}>" not in await _board(standin, world)
