@@ -7,6 +7,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.client import StudyBot
+from bot.ui.components import frozen
 
 
 def command_lines(tree: app_commands.CommandTree[StudyBot]) -> list[str]:
@@ -36,7 +37,7 @@ class Help(commands.Cog):
         """Built once (walking the tree costs more than the rest of the reply), again if commands change."""
         top = tuple(self.bot.tree.get_commands())
         if self._embed is None or self._embed[0] != top:
-            self._embed = (top, help_embed(command_lines(self.bot.tree)))
+            self._embed = (top, frozen(help_embed(command_lines(self.bot.tree))))
         return self._embed[1]
 
 

@@ -18,7 +18,7 @@ from bot.curriculum.models import OPTION_LETTERS, NumericChallenge, QuizChalleng
 from bot.replies import send_ephemeral
 from bot.services.challenges import Day, Outcome
 from bot.tree import report_error
-from bot.ui.components import static_view
+from bot.ui.components import frozen, static_view
 from bot.ui.roles import NotesRoles
 from bot.ui.submissions import announce
 
@@ -105,7 +105,7 @@ class DayMessages:
         known = self._built.get(day.group.guild_id)
         if known is not None and known[0] is day:
             return known[1], known[2]
-        embed, view = day_embed(day), day_view(day)
+        embed, view = frozen(day_embed(day)), day_view(day)
         if len(self._built) >= self._limit:
             self._built.clear()
         self._built[day.group.guild_id] = (day, embed, view)

@@ -5,6 +5,10 @@ templates registered in each cog's `setup`, never through the view object it was
 discord.py keeps every view it sends in its view store, and gives an ephemeral view without a
 timeout a 15-minute timer task, for nothing. A view stopped before sending is neither stored nor
 timed, and it can be built once and sent any number of times.
+
+What is built once is also serialized once: discord.py turns an embed and a view into their
+payloads on every send, and for the day's challenge or /help that was the largest part of the
+bot's own work per reply.
 """
 
 from __future__ import annotations
@@ -14,8 +18,33 @@ from typing import Any
 import discord
 
 
+class _StaticView(discord.ui.View):
+    _components: list[dict[str, Any]] | None = None
+
+    def to_components(self) -> list[dict[str, Any]]:
+        if self._components is None:  # a static view's items never change once it is stopped
+            self._components = super().to_components()
+        return self._components
+
+
+class FrozenEmbed(discord.Embed):
+    """An embed that is not changed after its first send, so its payload is computed once."""
+
+    _payload: Any = None  # an instance attribute once set; Embed's own fields live in its slots
+
+    def to_dict(self) -> Any:
+        if self._payload is None:
+            self._payload = super().to_dict()
+        return self._payload
+
+
+def frozen(embed: discord.Embed) -> FrozenEmbed:
+    """The same embed, serialized once from now on: never change it after this."""
+    return FrozenEmbed.from_dict(embed.to_dict())
+
+
 def static_view(*items: discord.ui.DynamicItem[Any]) -> discord.ui.View:
-    view = discord.ui.View(timeout=None)
+    view = _StaticView(timeout=None)
     for item in items:
         if not isinstance(item, discord.ui.DynamicItem):
             raise TypeError(f"{item!r} is not a DynamicItem: a stopped view would never route its clicks")
