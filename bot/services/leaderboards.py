@@ -138,7 +138,10 @@ class LeaderboardService:
         result = await boards.page(
             guild_id, board, key, excluded_user_ids=excluded, min_activity=minimum, offset=page * PAGE_SIZE
         )
-        me = await boards.rank_of(guild_id, viewer_id, board, key, excluded_user_ids=excluded, min_activity=minimum)
+        # The viewer's place is already known when the page shows them or the board is empty.
+        me = next((e for e in result.entries if e.user_id == viewer_id), None)
+        if me is None and result.total_members:
+            me = await boards.rank_of(guild_id, viewer_id, board, key, excluded_user_ids=excluded, min_activity=minimum)
         entries = [Standing(e.rank, e.user_id, e.score, e.achieved_at) for e in result.entries]
         viewer = Standing(me.rank, me.user_id, me.score, me.achieved_at) if me else None
         return entries, result.total_members, viewer

@@ -266,6 +266,10 @@ async def test_a_tie_across_a_page_break_keeps_its_shared_rank(ledger: Ledger) -
     assert ranking(second) == [(2, 3, 50), (2, 4, 50)]
     assert ranking(await points_board(ledger, offset=4, limit=2)) == [(5, 5, 10)]
     assert (await ledger.board.rank_of(GUILD, 4, Board.POINTS, ALL)) == RankEntry(2, 4, 50, T0 + timedelta(hours=1))
+    # The service takes a viewer's place from the page when they are on it: the same answer.
+    for page in (first, second):
+        for entry in page.entries:
+            assert await ledger.board.rank_of(GUILD, entry.user_id, Board.POINTS, ALL) == entry
 
 
 async def test_bad_paging_is_refused(ledger: Ledger) -> None:
