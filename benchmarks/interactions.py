@@ -109,6 +109,7 @@ def row(name: str, figures: Figures) -> str:
     return (
         f"{name:<18} n={len(values):<5} p50={percentile(values, 50):6.2f} ms  "
         f"p90={percentile(values, 90):6.2f} ms  p99={percentile(values, 99):6.2f} ms  "
+        f"mean={statistics.fmean(values):6.2f} ms  "
         f"CPU ms/interaction: bot {figures.per_interaction_ms(figures.bot_cpu):4.2f} "
         f"stand-in {figures.per_interaction_ms(figures.host_cpu):4.2f}"
     )
