@@ -12,7 +12,7 @@ row from before it: `put` refuses it, because every drop moves the cache to a ne
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterator
+from collections.abc import Awaitable, Callable, Hashable, Iterator
 from contextlib import contextmanager
 from enum import Enum
 from typing import Final, Generic, Literal, TypeVar
@@ -36,6 +36,16 @@ class WriteThroughCache(Generic[K, V]):
 
     def get(self, key: K) -> V | Literal[_Missing.MISSING]:
         return self._values.get(key, MISSING)
+
+    async def read(self, key: K, load: Callable[[], Awaitable[V]]) -> V:
+        """The cached value, or what `load` reads, kept unless a write came while it read."""
+        cached = self._values.get(key, MISSING)
+        if cached is not MISSING:
+            return cached
+        ticket = self._version
+        value = await load()
+        self.put(key, value, ticket)
+        return value
 
     def ticket(self) -> int:
         """Take one before reading the database; `put` keeps the value only if no write came between."""

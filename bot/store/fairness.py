@@ -12,7 +12,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from bot.store.cache import MISSING, WriteThroughCache
+from bot.store.cache import WriteThroughCache
 from bot.store.database import Database
 from bot.store.timeutil import to_db
 
@@ -38,26 +38,23 @@ class FairnessRepository:
         self._roles: WriteThroughCache[tuple[int, int], frozenset[int]] = WriteThroughCache(limit=50_000)
 
     async def get(self, guild_id: int) -> FairnessSettings:
-        cached = self._settings.get(guild_id)
-        if cached is not MISSING:
-            return cached
-        ticket = self._settings.ticket()
-        # One statement: the settings row (or none) and the excluded roles, one role per row.
-        rows = await self._db.fetch_all(
-            "SELECT s.min_activity, s.season_start, x.role_id FROM (SELECT ? AS guild_id) AS g"
-            " LEFT JOIN leaderboard_settings AS s ON s.guild_id = g.guild_id"
-            " LEFT JOIN leaderboard_excluded_roles AS x ON x.guild_id = g.guild_id ORDER BY x.role_id",
-            (guild_id,),
-        )
-        first = rows[0]
-        settings = FairnessSettings(
-            guild_id=guild_id,
-            excluded_role_ids=frozenset(int(r["role_id"]) for r in rows if r["role_id"] is not None),
-            min_activity=int(first["min_activity"]) if first["min_activity"] is not None else 0,
-            season_start=date.fromisoformat(first["season_start"]) if first["season_start"] else None,
-        )
-        self._settings.put(guild_id, settings, ticket)
-        return settings
+        async def load() -> FairnessSettings:
+            # One statement: the settings row (or none) and the excluded roles, one role per row.
+            rows = await self._db.fetch_all(
+                "SELECT s.min_activity, s.season_start, x.role_id FROM (SELECT ? AS guild_id) AS g"
+                " LEFT JOIN leaderboard_settings AS s ON s.guild_id = g.guild_id"
+                " LEFT JOIN leaderboard_excluded_roles AS x ON x.guild_id = g.guild_id ORDER BY x.role_id",
+                (guild_id,),
+            )
+            first = rows[0]
+            return FairnessSettings(
+                guild_id=guild_id,
+                excluded_role_ids=frozenset(int(r["role_id"]) for r in rows if r["role_id"] is not None),
+                min_activity=int(first["min_activity"]) if first["min_activity"] is not None else 0,
+                season_start=date.fromisoformat(first["season_start"]) if first["season_start"] else None,
+            )
+
+        return await self._settings.read(guild_id, load)
 
     def forget_member(self, user_id: int) -> None:
         """A person's rows were deleted behind this repository's back (a privacy forget)."""
@@ -108,17 +105,13 @@ class FairnessRepository:
     # --- role membership learned from interactions --------------------------------------------
 
     async def member_roles(self, guild_id: int, user_id: int) -> frozenset[int]:
-        key = (guild_id, user_id)
-        cached = self._roles.get(key)
-        if cached is not MISSING:
-            return cached
-        ticket = self._roles.ticket()
-        rows = await self._db.fetch_all(
-            "SELECT role_id FROM member_roles WHERE guild_id = ? AND user_id = ?", (guild_id, user_id)
-        )
-        roles = frozenset(int(r[0]) for r in rows)
-        self._roles.put(key, roles, ticket)
-        return roles
+        async def load() -> frozenset[int]:
+            rows = await self._db.fetch_all(
+                "SELECT role_id FROM member_roles WHERE guild_id = ? AND user_id = ?", (guild_id, user_id)
+            )
+            return frozenset(int(r[0]) for r in rows)
+
+        return await self._roles.read((guild_id, user_id), load)
 
     async def record_member_roles(self, guild_id: int, user_id: int, role_ids: Collection[int]) -> None:
         """Replace what we know of the member's roles with what Discord just told us."""
@@ -134,16 +127,14 @@ class FairnessRepository:
 
     async def excluded_members(self, guild_id: int) -> frozenset[int]:
         """Members last seen holding one of the group's excluded roles."""
-        cached = self._excluded.get(guild_id)
-        if cached is not MISSING:
-            return cached
-        ticket = self._excluded.ticket()
-        rows = await self._db.fetch_all(
-            "SELECT DISTINCT m.user_id FROM leaderboard_excluded_roles AS x"
-            " JOIN member_roles AS m ON m.guild_id = x.guild_id AND m.role_id = x.role_id"
-            " WHERE x.guild_id = ?",
-            (guild_id,),
-        )
-        members = frozenset(int(r[0]) for r in rows)
-        self._excluded.put(guild_id, members, ticket)
-        return members
+
+        async def load() -> frozenset[int]:
+            rows = await self._db.fetch_all(
+                "SELECT DISTINCT m.user_id FROM leaderboard_excluded_roles AS x"
+                " JOIN member_roles AS m ON m.guild_id = x.guild_id AND m.role_id = x.role_id"
+                " WHERE x.guild_id = ?",
+                (guild_id,),
+            )
+            return frozenset(int(r[0]) for r in rows)
+
+        return await self._excluded.read(guild_id, load)

@@ -10,7 +10,7 @@ from datetime import date, datetime, time
 
 import aiosqlite
 
-from bot.store.cache import MISSING, WriteThroughCache
+from bot.store.cache import WriteThroughCache
 from bot.store.database import Database
 from bot.store.timeutil import from_db, to_db
 
@@ -102,14 +102,11 @@ class GroupRepository:
         self._cache: WriteThroughCache[int, GroupRecord | None] = WriteThroughCache()
 
     async def get(self, guild_id: int) -> GroupRecord | None:
-        cached = self._cache.get(guild_id)
-        if cached is not MISSING:
-            return cached
-        ticket = self._cache.ticket()
-        row = await self._db.fetch_one("SELECT * FROM groups WHERE guild_id = ?", (guild_id,))
-        group = None if row is None else _group(row)
-        self._cache.put(guild_id, group, ticket)
-        return group
+        async def load() -> GroupRecord | None:
+            row = await self._db.fetch_one("SELECT * FROM groups WHERE guild_id = ?", (guild_id,))
+            return None if row is None else _group(row)
+
+        return await self._cache.read(guild_id, load)
 
     @asynccontextmanager
     async def _writing(self, guild_id: int) -> AsyncIterator[aiosqlite.Connection]:

@@ -77,3 +77,24 @@ async def test_a_static_view_is_finished_so_discord_py_neither_stores_nor_times_
 async def test_a_static_view_refuses_items_routed_by_the_view() -> None:
     with pytest.raises(TypeError, match="not a DynamicItem"):
         static_view(discord.ui.Button(label="x", custom_id="plain"))  # type: ignore[arg-type]
+
+
+async def test_read_loads_once_and_keeps_nothing_a_write_overtook() -> None:
+    cache: WriteThroughCache[int, str | None] = WriteThroughCache()
+    loads: list[int] = []
+
+    async def load() -> str | None:
+        loads.append(1)
+        return None
+
+    assert await cache.read(1, load) is None
+    assert await cache.read(1, load) is None
+    assert loads == [1], "a cached None is still a hit"
+
+    async def overtaken() -> str:
+        with cache.writing(2):  # another key's write commits while this read is under way
+            pass
+        return "stale?"
+
+    assert await cache.read(3, overtaken) == "stale?"
+    assert cache.get(3) is MISSING
