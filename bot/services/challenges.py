@@ -23,7 +23,7 @@ from bot.curriculum.models import (
     ShortChallenge,
     TaskChallenge,
 )
-from bot.store import GroupRecord, NewPoints, Store
+from bot.store import GroupRecord, NewPoints, Store, StreakHistory
 
 WRONG_TRIES_BEFORE_EXPLANATION = 3
 DAYS_KEPT = 100_000  # built days kept in memory, one per guild
@@ -69,6 +69,10 @@ class Outcome:
 
 def schedule_of(group: GroupRecord) -> GroupSchedule:
     return GroupSchedule(group.post_time, group.timezone, group.start_date)
+
+
+def summarize_history(history: StreakHistory, today: date) -> StreakSummary:
+    return summarize_streak(history.completed, history.excused, min(history.completed, default=today), today)
 
 
 class ChallengeService:
@@ -202,7 +206,8 @@ class ChallengeService:
     async def _complete(self, day: Day, user_id: int, *, how: str, link: str | None, first_try: bool) -> Outcome:
         guild_id = day.group.guild_id
         now = self.clock.now()
-        before = await self.streak(guild_id, user_id, today=day.group_date)
+        history = await self.store.ledger.streak_history(guild_id, user_id)
+        before = summarize_history(history, day.group_date)
         completion = Completion(
             member_id=user_id,
             group_date=day.group_date,
@@ -225,6 +230,7 @@ class ChallengeService:
             at=now,
             points=points,
             streak=after_completion(before, day.group_date, now),  # the streak board reads it
+            computed_from=history,
         )
         if not recorded:
             return Outcome("already", "You already completed today's challenge. See you tomorrow!")
@@ -243,7 +249,4 @@ class ChallengeService:
         group = await self.group(guild_id)
         if today is None:
             today = schedule_of(group).group_date_at(self.clock.now())
-        completed = await self.store.ledger.completed_dates(guild_id, user_id)
-        excused = [e.group_date for e in await self.store.ledger.excused_days(guild_id, user_id)]
-        first = min(completed, default=today)
-        return summarize_streak(completed, excused, first, today)
+        return summarize_history(await self.store.ledger.streak_history(guild_id, user_id), today)

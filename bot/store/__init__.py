@@ -10,7 +10,7 @@ from bot.store.database import Database, SchemaTooNewError
 from bot.store.fairness import FairnessRepository
 from bot.store.groups import GroupRecord, GroupRepository, GroupSettings, PostRecord
 from bot.store.leaderboards import LeaderboardRepository
-from bot.store.ledger import CompletionRecord, ExcusedDay, LedgerRepository, NewPoints
+from bot.store.ledger import CompletionRecord, ExcusedDay, LedgerRepository, NewPoints, StreakHistory
 from bot.store.milestones import MilestoneRepository
 from bot.store.privacy import PrivacyRepository
 from bot.store.profiles import ProfileRepository
@@ -29,6 +29,7 @@ __all__ = [
     "PostRecord",
     "SchemaTooNewError",
     "Store",
+    "StreakHistory",
 ]
 
 

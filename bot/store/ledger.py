@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -33,6 +33,31 @@ class NewPoints:
     reason: str
     group_date: date | None
     at: datetime
+
+
+@dataclass(frozen=True)
+class StreakHistory:
+    """What a member's streak is computed from: their completed days and the days excused for
+    them or their whole group, read in one statement (one snapshot)."""
+
+    completed: tuple[date, ...]
+    excused: tuple[date, ...]
+
+
+_HISTORY_SQL = """
+    SELECT 'completed', group_date FROM completions WHERE guild_id = ? AND user_id = ?
+    UNION ALL
+    SELECT 'excused', group_date FROM excused_days WHERE guild_id = ? AND user_id IN (0, ?)
+    ORDER BY 2
+"""
+
+
+def _history(rows: Iterable[aiosqlite.Row]) -> StreakHistory:
+    rows = list(rows)
+    completed = tuple(date.fromisoformat(r[1]) for r in rows if r[0] == "completed")
+    # A day excused for the member and for the whole group counts once.
+    excused = tuple(sorted({date.fromisoformat(r[1]) for r in rows if r[0] == "excused"}))
+    return StreakHistory(completed, excused)
 
 
 @dataclass(frozen=True)
@@ -78,6 +103,7 @@ class LedgerRepository:
         at: datetime,
         points: Sequence[NewPoints],
         streak: StreakState | None = None,
+        computed_from: StreakHistory | None = None,
     ) -> bool:
         """Write the completion and its points together; False if the day was already completed.
 
@@ -85,8 +111,16 @@ class LedgerRepository:
         a retry or two processes can never pay twice. `streak` is the member's streak state
         once this day is completed (migration 008); it is written first, so the completion's
         trigger sees the member's state is current. Without it the member is replayed later.
+
+        `computed_from` is the history `streak` was computed from, read before this transaction.
+        If the member's history changed since (an excuse, a ledger fix committed in between), the
+        state is not written: the completion's trigger then lists the member for a replay.
         """
         async with self._db.transaction() as conn:
+            if streak is not None and computed_from is not None:
+                params = (guild_id, user_id, guild_id, user_id)
+                if _history(await conn.execute_fetchall(_HISTORY_SQL, params)) != computed_from:
+                    streak = None
             if streak is not None:
                 if streak.last_date != group_date:
                     raise ValueError(f"the streak state is for {streak.last_date}, not {group_date}")
@@ -156,6 +190,9 @@ class LedgerRepository:
             (guild_id, user_id, group_date.isoformat()),
         )
         return int(row[0]) if row else 0
+
+    async def streak_history(self, guild_id: int, user_id: int) -> StreakHistory:
+        return _history(await self._db.fetch_all(_HISTORY_SQL, (guild_id, user_id, guild_id, user_id)))
 
     async def completed_dates(self, guild_id: int, user_id: int) -> list[date]:
         rows = await self._db.fetch_all(

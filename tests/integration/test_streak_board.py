@@ -23,7 +23,7 @@ from bot.core.streaks import DayStatus, summarize_streak
 from bot.curriculum.models import NumericChallenge, QuizChallenge, ShortChallenge
 from bot.services.challenges import ChallengeService, Outcome, schedule_of
 from bot.services.leaderboards import BoardKind, BoardView, LeaderboardService
-from bot.store import GroupSettings, Store
+from bot.store import GroupSettings, Store, StreakHistory
 from tests.e2e.harness import shipped_curriculum
 
 GUILD = 7
@@ -192,6 +192,29 @@ async def test_an_admin_repair_after_the_last_day_keeps_the_streak_on(env: Env) 
     assert not await env.store.streaks.waiting(GUILD), "after the last day: read, not replayed"
     assert await env.board() == [(1, 1, 3)]
     assert (await env.challenges.streak(GUILD, 1)).current == 3
+
+
+async def test_a_repair_committed_while_a_completion_is_being_scored_is_not_lost(env: Env) -> None:
+    """The member's history is read before the completion's transaction; a repair committed in
+    between must not leave a stored state computed without it."""
+    for n in range(3):
+        await env.complete(1, day(n))
+    read = env.store.ledger.streak_history
+
+    async def read_then_an_admin_repairs(guild_id: int, user_id: int) -> StreakHistory:
+        history = await read(guild_id, user_id)
+        for missed in (day(3), day(4)):  # after the member's last day: no replay is listed for it
+            await env.store.ledger.excuse(GUILD, missed, "repaired: ill", env.clock.now(), user_id=1, by_user_id=9)
+        return history
+
+    env.store.ledger.streak_history = read_then_an_admin_repairs  # type: ignore[method-assign]
+    env.clock.set(env.at(day(5)))
+    await env.complete(1, day(5))
+    env.store.ledger.streak_history = read  # type: ignore[method-assign]
+
+    assert await env.board() == [(1, 1, 4)], "days 0-2, 3-4 excused, 5: a run of four"
+    state = await env.store.streaks.get(GUILD, 1)
+    assert state is not None and (state.last_date, state.streak) == (day(5), 4)
 
 
 async def test_an_admin_repair_inside_the_history_joins_two_runs(env: Env) -> None:
