@@ -75,3 +75,26 @@ async def test_using_the_store_before_open_is_a_clear_error(tmp_path: Path) -> N
     store = Store(tmp_path / "db.sqlite")
     with pytest.raises(RuntimeError, match="not open"):
         await store.meta.get("x")
+
+
+async def test_no_index_is_a_prefix_of_another(tmp_path: Path) -> None:
+    """A plain index whose columns begin another's serves no lookup that one doesn't, and costs
+    every write to its table."""
+    store = await Store(tmp_path / "db.sqlite").open()
+    try:
+        db = store._db
+        redundant = []
+        for table in await db.fetch_all("SELECT name FROM sqlite_master WHERE type = 'table'"):
+            indexes = []
+            for index in await db.fetch_all(f"PRAGMA index_list('{table[0]}')"):
+                if index["unique"] or index["partial"]:
+                    continue
+                columns = [r["name"] for r in await db.fetch_all(f"PRAGMA index_info('{index['name']}')")]
+                indexes.append((index["name"], columns))
+            for name, columns in indexes:
+                for other, wider in indexes:
+                    if other != name and wider[: len(columns)] == columns:
+                        redundant.append(f"{table[0]}.{name} {columns} begins {other} {wider}")
+        assert not redundant
+    finally:
+        await store.close()
