@@ -83,7 +83,7 @@ async def measure(args: argparse.Namespace, folder: Path) -> int:
             print(f"  {await seed_group(store, data.members, args.days, args.seed):,} submissions")
         clock = FakeClock(data.now)
         challenges = ChallengeService(store, load_curriculum(default_curriculum_path()), clock)
-        boards = LeaderboardService(store, challenges, clock)
+        boards = LeaderboardService(store, challenges)
         print(f"\n{'board':<13}{'period':<8}{'on board':>9}{'p50':>9}{'p95':>9}{'max':>9}  (ms, whole view)")
         for board in BoardKind:
             for period in (Period.WEEK, Period.MONTH, Period.ALL):

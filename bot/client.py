@@ -77,7 +77,7 @@ class StudyBot(commands.Bot):
         self.github = github
         self.submissions = SubmissionService(store, self.challenges, clock, github)
         self.profiles = ProfileService(store, clock, github)
-        self.leaderboards = LeaderboardService(store, self.challenges, clock)
+        self.leaderboards = LeaderboardService(store, self.challenges)
         # /ask: the model is optional (None: answers come from the concept notes alone).
         self.llm = llm
         self.concepts = concepts if concepts is not None else ConceptIndex.from_curriculum(curriculum)

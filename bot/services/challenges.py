@@ -80,11 +80,13 @@ class ChallengeService:
         self.store = store
         self.curriculum = curriculum
         self.clock = clock
-        # Each guild's current day, with the instants it runs between. A Day follows from the group
-        # record and the date alone, and the store hands out the same record object until the group
-        # is written, so `today()` returns the same Day object all day long (callers may key
-        # renderings on it) without redoing the zone arithmetic on every command.
-        self._today: dict[int, tuple[Day, datetime, datetime]] = {}
+        # Each guild's current group date with the instants it runs between, and its Day. Both
+        # follow from the group record and the clock alone, and the store hands out the same record
+        # object until the group is written, so the zone arithmetic is done once a day, not on
+        # every command, and `today()` returns the same Day object all day long (callers may key
+        # renderings on it).
+        self._dates: dict[int, tuple[GroupRecord, date, datetime, datetime]] = {}
+        self._today: dict[int, Day] = {}
 
     async def group(self, guild_id: int) -> GroupRecord:
         group = await self.store.groups.get(guild_id)
@@ -114,21 +116,31 @@ class ChallengeService:
         resource = self.curriculum.resource(phase.id, challenge.resource)
         return Day(group, group_date, index, challenge, phase, options, resource)
 
-    async def today(self, guild_id: int) -> Day:
-        group = await self.group(guild_id)
+    def group_date(self, group: GroupRecord) -> date:
+        """The group's date now (`GroupSchedule.group_date_at`)."""
         now = self.clock.now()
-        known = self._today.get(guild_id)
-        if known is not None:
-            day, begins, ends = known
-            if day.group is group and begins <= now < ends:
-                return day
+        known = self._dates.get(group.guild_id)
+        if known is not None and known[0] is group and known[2] <= now < known[3]:
+            return known[1]
         schedule = schedule_of(group)
         group_date = schedule.group_date_at(now)
+        if len(self._dates) >= DAYS_KEPT:
+            self._dates.clear()
+        # group_date_at(now) is the date whose post most recently passed: exactly this interval.
+        begins, ends = schedule.post_at(group_date), schedule.post_at(group_date + timedelta(days=1))
+        self._dates[group.guild_id] = (group, group_date, begins, ends)
+        return group_date
+
+    async def today(self, guild_id: int) -> Day:
+        group = await self.group(guild_id)
+        group_date = self.group_date(group)
+        day = self._today.get(guild_id)
+        if day is not None and day.group is group and day.group_date == group_date:
+            return day
         day = self.day(group, group_date)
         if len(self._today) >= DAYS_KEPT:
             self._today.clear()
-        # group_date_at(now) is the date whose post most recently passed: exactly this interval.
-        self._today[guild_id] = (day, schedule.post_at(group_date), schedule.post_at(group_date + timedelta(days=1)))
+        self._today[guild_id] = day
         return day
 
     async def open_day(self, guild_id: int, group_date: date | None) -> Day:
@@ -248,5 +260,5 @@ class ChallengeService:
     async def streak(self, guild_id: int, user_id: int, today: date | None = None) -> StreakSummary:
         group = await self.group(guild_id)
         if today is None:
-            today = schedule_of(group).group_date_at(self.clock.now())
+            today = self.group_date(group)
         return summarize_history(await self.store.ledger.streak_history(guild_id, user_id), today)

@@ -31,11 +31,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
-from bot.core.clock import Clock
 from bot.core.points import Period, PeriodKey, period_key
 from bot.core.streak_state import StreakState, alive_floors, current_streak, replay_state
 from bot.core.streaks import summarize_streak
-from bot.services.challenges import ChallengeService, schedule_of
+from bot.services.challenges import ChallengeService
 from bot.store import GroupRecord, Store
 from bot.store.fairness import FairnessSettings
 from bot.store.leaderboards import Board
@@ -85,19 +84,17 @@ class BoardView:
 
 
 class LeaderboardService:
-    def __init__(self, store: Store, challenges: ChallengeService, clock: Clock) -> None:
+    def __init__(self, store: Store, challenges: ChallengeService) -> None:
         self.store = store
-        self.challenges = challenges
-        self.clock = clock
+        self.challenges = challenges  # the group and its date now, on the service's clock
 
     async def view(self, guild_id: int, board: BoardKind, period: Period, page: int, viewer_id: int) -> BoardView:
         group = await self.challenges.group(guild_id)
         settings = await self.store.fairness.get(guild_id)
         season_start = settings.season_start or group.start_date
-        now = self.clock.now()
         excluded = await self.store.fairness.excluded_members(guild_id)
         page = max(page, 0)
-        key = period_key(period, schedule_of(group).group_date_at(now), season_start=season_start)
+        key = period_key(period, self.challenges.group_date(group), season_start=season_start)
         if board is BoardKind.STREAK:
             entries, total, viewer, page = await self._streak_board(group, key, settings, excluded, page, viewer_id)
         else:
@@ -162,7 +159,7 @@ class LeaderboardService:
         guild_id, streaks = group.guild_id, self.store.streaks
         if await streaks.waiting(guild_id):
             await streaks.restate(guild_id, replay_members)
-        today = schedule_of(group).group_date_at(self.clock.now())
+        today = self.challenges.group_date(group)
         # Days a member's own repair excused after their latest completed day: few, judged here.
         own = await streaks.excused_after_last(guild_id, today)
         since = min([today - FLOORS_LOOK_BACK, *(state.last_date for state, _ in own.values())])
@@ -200,7 +197,7 @@ class LeaderboardService:
     async def export_csv(self, guild_id: int) -> str:
         """One row per member: points, completed days, streaks and submissions (all time)."""
         group = await self.challenges.group(guild_id)
-        today = schedule_of(group).group_date_at(self.clock.now())
+        today = self.challenges.group_date(group)
         totals = await self.store.standings.member_totals(guild_id)
         submissions = await self.store.submissions.counts(guild_id)
         completed = await self.store.standings.completed_days(guild_id)

@@ -87,7 +87,7 @@ async def env(tmp_path: Path) -> AsyncIterator[Env]:
         challenges = ChallengeService(store, shipped_curriculum(), clock)
         settings = GroupSettings(1, time(9), "UTC", START, "full", None)
         await store.groups.save(GUILD, settings, TODAY, datetime.combine(TODAY, time(9), tzinfo=UTC), NOW)
-        yield Env(store, clock, challenges, LeaderboardService(store, challenges, clock))
+        yield Env(store, clock, challenges, LeaderboardService(store, challenges))
 
 
 def ranking(view: BoardView) -> list[tuple[int, int, int]]:

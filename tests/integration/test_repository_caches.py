@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from bot.core.clock import FakeClock
-from bot.services.challenges import ChallengeService
+from bot.services.challenges import ChallengeService, schedule_of
 from bot.store import GroupSettings, Store
 from tests.e2e.harness import shipped_curriculum
 
@@ -200,3 +200,37 @@ async def test_today_is_built_once_per_group_day_and_again_after_a_change(store:
 
     clock.set(post(date(2027, 1, 6)) - timedelta(hours=30))  # the clock may go back (tests, a fixed host)
     assert (await service.today(GUILD)).group_date == date(2027, 1, 4)
+
+
+async def test_the_group_date_kept_in_memory_turns_exactly_at_each_post_across_dst(store: Store) -> None:
+    """`group_date` does the zone arithmetic once per group day; across Berlin's spring-forward
+    night, with posts at 02:30 (a wall time that does not exist that night), it must still agree
+    with the schedule at every instant, and follow a change of zone at once."""
+    clock = FakeClock(datetime(2027, 3, 26, 0, 0, tzinfo=UTC))
+    service = ChallengeService(store, shipped_curriculum(), clock)
+    await store.groups.save(
+        GUILD, settings(post_time=time(2, 30), timezone="Europe/Berlin"), START, post(START), clock.now()
+    )
+    group = await service.group(GUILD)
+    schedule = schedule_of(group)
+    # Posts: Sat 27 Mar 01:30 UTC (CET); Sun 28 Mar 01:00 UTC (02:30 is skipped: the jump itself);
+    # Mon 29 Mar 00:30 UTC (CEST). Step through the nights a minute at a time around each post.
+    turns = []
+    for post_at in (datetime(2027, 3, 27, 1, 30), datetime(2027, 3, 28, 1, 0), datetime(2027, 3, 29, 0, 30)):
+        for minutes in range(-3, 4):
+            clock.set(post_at.replace(tzinfo=UTC) + timedelta(minutes=minutes, microseconds=-1 if minutes == 0 else 0))
+            assert service.group_date(group) == schedule.group_date_at(clock.now())
+            clock.set(post_at.replace(tzinfo=UTC) + timedelta(minutes=minutes))
+            expected = schedule.group_date_at(clock.now())
+            assert service.group_date(group) == expected
+            if minutes == 0:
+                turns.append(expected)
+    assert turns == [date(2027, 3, 27), date(2027, 3, 28), date(2027, 3, 29)]
+
+    await store.groups.save(GUILD, settings(post_time=time(2, 30), timezone="Asia/Tokyo"), START, post(START), NOW)
+    moved = await service.group(GUILD)
+    assert service.group_date(moved) == schedule_of(moved).group_date_at(clock.now()) == date(2027, 3, 29)
+    clock.set(datetime(2027, 3, 29, 17, 29, tzinfo=UTC))  # 02:29 in Tokyo on the 30th
+    assert service.group_date(moved) == date(2027, 3, 29)
+    clock.set(datetime(2027, 3, 29, 17, 30, tzinfo=UTC))
+    assert service.group_date(moved) == date(2027, 3, 30)

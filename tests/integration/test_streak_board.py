@@ -78,7 +78,7 @@ class Env:
 async def open_env(path: Path, clock: FakeClock, timezone: str = "UTC") -> Env:
     store = await Store(path).open()
     challenges = ChallengeService(store, shipped_curriculum(), clock)
-    return Env(path, store, clock, challenges, LeaderboardService(store, challenges, clock), ZoneInfo(timezone))
+    return Env(path, store, clock, challenges, LeaderboardService(store, challenges), ZoneInfo(timezone))
 
 
 @pytest.fixture
