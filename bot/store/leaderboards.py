@@ -170,6 +170,9 @@ class _BoardQuery:
 
     def page(self, offset: int, limit: int) -> tuple[str, tuple[object, ...]]:
         on_board = self._on_board_params()
+        if offset == 0:  # nobody is ahead of the top
+            sql = _statement("first_page", self.board, self.min_activity > 0, self.excluded is not None)
+            return sql, (*on_board, limit, offset, *on_board)
         sql = _statement("page", self.board, self.min_activity > 0, self.excluded is not None)
         return sql, (*on_board, limit, offset, *on_board, *on_board, *on_board)
 
@@ -187,7 +190,7 @@ class _BoardQuery:
         return params
 
 
-@cache  # 2 statements x 3 boards x 4 filter shapes
+@cache  # 3 statements x 3 boards x 4 filter shapes
 def _statement(kind: str, board: Board, with_minimum: bool, with_excluded: bool) -> str:
     score, at, _ = _COLUMNS[board]
     index = f"board_totals_{board.value}"
@@ -202,7 +205,15 @@ def _statement(kind: str, board: Board, with_minimum: bool, with_excluded: bool)
             FROM board_totals AS me
             WHERE {on_board("me")} AND me.user_id = ?
         """
-    ahead = _ahead_of(board, on_board("b"), "(SELECT score FROM head)", "(SELECT achieved_at FROM head)")
+    if kind == "first_page":
+        ahead = "0"
+        head = ""
+    else:
+        ahead = _ahead_of(board, on_board("b"), "(SELECT score FROM head)", "(SELECT achieved_at FROM head)")
+        head = """
+        head AS (
+            SELECT score, achieved_at FROM page ORDER BY score DESC, achieved_at ASC, user_id ASC LIMIT 1
+        ),"""
     return f"""
         WITH page AS MATERIALIZED (
             SELECT t.user_id, t.{score} AS score, t.{at} AS achieved_at
@@ -210,10 +221,7 @@ def _statement(kind: str, board: Board, with_minimum: bool, with_excluded: bool)
             WHERE {on_board("t")}
             ORDER BY t.{score} DESC, t.{at} ASC, t.user_id ASC
             LIMIT ? OFFSET ?
-        ),
-        head AS (
-            SELECT score, achieved_at FROM page ORDER BY score DESC, achieved_at ASC, user_id ASC LIMIT 1
-        ),
+        ),{head}
         counts AS (
             SELECT
                 (SELECT COUNT(*) FROM board_totals AS t INDEXED BY {index} WHERE {on_board("t")}) AS total,
