@@ -45,7 +45,7 @@ class Streak(commands.GroupCog, group_name="streak", group_description="Streaks 
         summary = await self.bot.challenges.streak(interaction.guild_id, who.id)
         points = await self.bot.store.ledger.points_total(interaction.guild_id, who.id)
         group = await self.bot.challenges.group(interaction.guild_id)
-        today = schedule_of(group).group_date_at(self.bot.clock.now())
+        today = self.bot.challenges.group_date(group)
         picture = render_streak_calendar(
             {day: DayStatus(status.value) for day, status in summary.history.items()},
             today,
