@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import discord
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -21,9 +24,13 @@ from bot.services.submissions import SubmissionService
 from bot.settings import Settings
 from bot.store import Store
 from bot.sync import sync_commands
-from bot.tree import BackpropTree
+from bot.tree import BackpropTree, report_error
+from bot.ui.roles import note_roles
 
 log = logging.getLogger(__name__)
+
+# Answers a submitted form if its custom_id is one of the route's; False if it is not.
+ModalRoute = Callable[[discord.Interaction["StudyBot"]], Awaitable[bool]]
 
 EXTENSIONS = (
     "cogs.guilds",
@@ -90,6 +97,8 @@ class StudyBot(commands.Bot):
         self.initial_extensions = extensions
         self.sync_result: str | None = None
         self.failed_extensions: list[str] = []
+        self._modal_routes: list[ModalRoute] = []
+        self._modal_tasks: set[asyncio.Task[None]] = set()
 
     async def setup_hook(self) -> None:
         # Runs after login and before the gateway connects: never wait for READY in here.
@@ -108,6 +117,35 @@ class StudyBot(commands.Bot):
             )
         except discord.HTTPException:
             log.exception("command sync failed; the previous commands stay in place until the next start")
+
+    def add_modal_route(self, route: ModalRoute) -> None:
+        """Submitted forms are answered by custom_id, not by discord.py's in-memory modal store,
+        so a form opened before a restart is still answered after it."""
+        if route not in self._modal_routes:
+            self._modal_routes.append(route)
+
+    def remove_modal_route(self, route: ModalRoute) -> None:
+        if route in self._modal_routes:
+            self._modal_routes.remove(route)
+
+    def dispatch(self, event_name: str, /, *args: Any, **kwargs: Any) -> None:
+        # discord.py also dispatches every interaction as an event. A listener for it would start
+        # a task for every command and click to find the rare form among them (about a tenth of
+        # a light command's CPU), so forms are picked out here.
+        if event_name == "interaction" and args[0].type is discord.InteractionType.modal_submit:
+            task = asyncio.create_task(self._submit_modal(args[0]), name="backprop: modal submit")
+            self._modal_tasks.add(task)
+            task.add_done_callback(self._modal_tasks.discard)
+        super().dispatch(event_name, *args, **kwargs)
+
+    async def _submit_modal(self, interaction: discord.Interaction[StudyBot]) -> None:
+        await note_roles(self, interaction)
+        try:
+            for route in self._modal_routes:
+                if await route(interaction):
+                    return
+        except Exception as error:
+            await report_error(interaction, error)
 
     async def close(self) -> None:
         if self.scheduler.running:

@@ -8,10 +8,8 @@ from discord.ext import commands
 
 from bot.client import StudyBot
 from bot.replies import send_ephemeral
-from bot.tree import report_error
 from bot.ui.challenge import DayButton, DayMessages, QuizSelect, handle_modal
 from bot.ui.challenge import answer as grade_answer
-from bot.ui.roles import note_roles
 
 
 @app_commands.guild_only()
@@ -41,17 +39,11 @@ class Challenge(commands.GroupCog, group_name="challenge", group_description="To
         day = await self.bot.challenges.today(interaction.guild_id)
         await send_ephemeral(interaction, f"💡 {day.challenge.hint}")
 
-    @commands.Cog.listener()
-    async def on_interaction(self, interaction: discord.Interaction[StudyBot]) -> None:
-        # Modals are routed by custom_id here rather than by discord.py's in-memory modal store,
-        # so a modal opened before a restart is still answered after it.
-        if interaction.type is not discord.InteractionType.modal_submit:
-            return
-        await note_roles(self.bot, interaction)
-        try:
-            await handle_modal(interaction)
-        except Exception as error:
-            await report_error(interaction, error)
+    async def cog_load(self) -> None:
+        self.bot.add_modal_route(handle_modal)  # the day's answer and link forms
+
+    async def cog_unload(self) -> None:
+        self.bot.remove_modal_route(handle_modal)
 
 
 async def setup(bot: StudyBot) -> None:

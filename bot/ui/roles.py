@@ -8,7 +8,7 @@ interacts is never known to hold it.
 
 Each is noted before its handler runs, so a board already knows the caller's roles: commands and
 autocomplete by the command tree's check, buttons and selects (all DynamicItems) by NotesRoles,
-modals where they are routed (cogs/challenge.py).
+forms where they are routed (`StudyBot.dispatch`).
 """
 
 from __future__ import annotations
