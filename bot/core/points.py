@@ -1,4 +1,4 @@
-"""Points as ledger entries, and the time windows leaderboards sum them over.
+"""Points as ledger entries, and the periods (by group day) leaderboards total them over.
 
 Points are never a running total: each award is an entry with a stable reason code, so
 totals for any period are a sum over entries, and an award can be audited or reversed.
@@ -7,12 +7,10 @@ totals for any period are a sum over entries, and an award can be audited or rev
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
-from zoneinfo import ZoneInfo
 
 from bot.core.clock import as_utc
-from bot.core.schedule import local_date_at, local_to_utc
 
 
 class ChallengeKind(StrEnum):
@@ -101,48 +99,6 @@ class Period(StrEnum):
     MONTH = "month"
     SEASON = "season"  # from a given start date, open-ended
     ALL = "all"
-
-
-@dataclass(frozen=True)
-class Window:
-    start: datetime | None  # UTC, inclusive; None means unbounded
-    end: datetime | None  # UTC, exclusive; None means unbounded
-
-    def contains(self, moment: datetime) -> bool:
-        moment = as_utc(moment)
-        return (self.start is None or self.start <= moment) and (self.end is None or moment < self.end)
-
-
-def period_window(
-    period: Period,
-    now: datetime,
-    timezone: str,
-    *,
-    season_start: date | None = None,
-    day_start: time = time(0),
-) -> Window:
-    """The window of `period` containing `now`, with boundaries at local `day_start`.
-
-    Local midnight by default; pass the group's post time to make weeks run from Monday's
-    post to the next Monday's post, matching group days exactly.
-    """
-    zone = ZoneInfo(timezone)
-
-    def boundary(day: date) -> datetime:
-        return local_to_utc(day, day_start, zone)
-
-    today = local_date_at(now, day_start, zone)
-    if period is Period.WEEK:
-        monday = today - timedelta(days=today.weekday())
-        return Window(boundary(monday), boundary(monday + timedelta(days=7)))
-    if period is Period.MONTH:
-        first = today.replace(day=1)
-        return Window(boundary(first), boundary((first + timedelta(days=31)).replace(day=1)))
-    if period is Period.SEASON:
-        if season_start is None:
-            raise ValueError("a season window needs season_start")
-        return Window(boundary(season_start), None)
-    return Window(None, None)
 
 
 @dataclass(frozen=True)

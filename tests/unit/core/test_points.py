@@ -1,5 +1,4 @@
 from datetime import UTC, date, datetime, time, timedelta, timezone
-from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given
@@ -13,11 +12,9 @@ from bot.core.points import (
     PeriodKey,
     PointsEntry,
     Reason,
-    Window,
     base_points,
     entries_for_completion,
     period_key,
-    period_window,
 )
 from bot.core.streaks import summarize_streak
 
@@ -138,132 +135,6 @@ def test_each_milestone_pays_once_per_streak_run() -> None:
             done = Completion(1, today, at, ChallengeKind.TASK, Difficulty.EASY)
             awarded += [e.reason for e in entries_for_completion(done, before, after) if e.reason.startswith("streak")]
     assert awarded == [Reason.STREAK_7, Reason.STREAK_7, Reason.STREAK_30]
-
-
-# --- leaderboard windows -------------------------------------------------------------------
-
-
-def local(zone: str, year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0) -> datetime:
-    return datetime(year, month, day, hour, minute, second, tzinfo=ZoneInfo(zone))
-
-
-def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0) -> datetime:
-    return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
-
-
-@pytest.mark.parametrize(
-    ("period", "zone", "now", "start", "end"),
-    [
-        # a Wednesday in Paris: Monday 00:00 to Monday 00:00, local
-        (
-            Period.WEEK,
-            "Europe/Paris",
-            local("Europe/Paris", 2024, 5, 15, 12),
-            utc(2024, 5, 12, 22),
-            utc(2024, 5, 19, 22),
-        ),
-        # the edges: Monday 00:00 starts a week, Sunday 23:59:59 is still the old one
-        (
-            Period.WEEK,
-            "Europe/Paris",
-            local("Europe/Paris", 2024, 5, 13, 0),
-            utc(2024, 5, 12, 22),
-            utc(2024, 5, 19, 22),
-        ),
-        (
-            Period.WEEK,
-            "Europe/Paris",
-            local("Europe/Paris", 2024, 5, 12, 23, 59, 59),
-            utc(2024, 5, 5, 22),
-            utc(2024, 5, 12, 22),
-        ),
-        # Monday 00:30 in Tokyo is still Sunday in UTC: the local week has begun
-        (Period.WEEK, "Asia/Tokyo", utc(2024, 5, 12, 15, 30), utc(2024, 5, 12, 15), utc(2024, 5, 19, 15)),
-        # a week containing spring-forward is 167 hours long
-        (
-            Period.WEEK,
-            "Europe/Berlin",
-            local("Europe/Berlin", 2024, 3, 27, 12),
-            utc(2024, 3, 24, 23),
-            utc(2024, 3, 31, 22),
-        ),
-        # a week across the new year
-        (Period.WEEK, "UTC", utc(2025, 1, 1, 12), utc(2024, 12, 30), utc(2025, 1, 6)),
-        (
-            Period.MONTH,
-            "Europe/Berlin",
-            local("Europe/Berlin", 2024, 12, 31, 23, 59),
-            utc(2024, 11, 30, 23),
-            utc(2024, 12, 31, 23),
-        ),
-        (
-            Period.MONTH,
-            "Europe/Berlin",
-            local("Europe/Berlin", 2025, 1, 1, 0),
-            utc(2024, 12, 31, 23),
-            utc(2025, 1, 31, 23),
-        ),
-        (Period.MONTH, "UTC", utc(2024, 2, 29, 12), utc(2024, 2, 1), utc(2024, 3, 1)),
-        (Period.MONTH, "UTC", utc(2024, 1, 31, 12), utc(2024, 1, 1), utc(2024, 2, 1)),
-        # Asunción skipped 2023-10-01 00:00-01:00: October starts at 01:00 local
-        (Period.MONTH, "America/Asuncion", utc(2023, 10, 15), utc(2023, 10, 1, 4), utc(2023, 11, 1, 3)),
-        (Period.MONTH, "America/Asuncion", utc(2023, 9, 30, 12), utc(2023, 9, 1, 4), utc(2023, 10, 1, 4)),
-    ],
-)
-def test_calendar_windows(period: Period, zone: str, now: datetime, start: datetime, end: datetime) -> None:
-    window = period_window(period, now, zone)
-    assert window == Window(start, end)
-    assert window.contains(now)
-
-
-def test_windows_can_follow_the_post_time_instead_of_midnight() -> None:
-    monday_before_post = local("Europe/Paris", 2024, 5, 13, 8, 59)
-    window = period_window(Period.WEEK, monday_before_post, "Europe/Paris", day_start=time(9))
-    assert window == Window(local("Europe/Paris", 2024, 5, 6, 9), local("Europe/Paris", 2024, 5, 13, 9))
-
-
-@pytest.mark.parametrize(
-    ("now", "start"),
-    [
-        (utc(2024, 6, 1), local("Europe/Paris", 2024, 4, 1, 0)),
-        (utc(2024, 3, 1), local("Europe/Paris", 2024, 4, 1, 0)),  # not started: nothing inside yet
-    ],
-)
-def test_season_window_is_open_ended(now: datetime, start: datetime) -> None:
-    window = period_window(Period.SEASON, now, "Europe/Paris", season_start=date(2024, 4, 1))
-    assert window == Window(start, None)
-
-
-def test_season_needs_a_start() -> None:
-    with pytest.raises(ValueError, match="season_start"):
-        period_window(Period.SEASON, AT, "UTC")
-
-
-def test_all_time_is_unbounded() -> None:
-    window = period_window(Period.ALL, AT, "Asia/Tokyo")
-    assert window == Window(None, None)
-    assert window.contains(datetime(1, 1, 1, tzinfo=UTC))
-
-
-def test_window_is_half_open() -> None:
-    window = Window(utc(2024, 5, 1), utc(2024, 6, 1))
-    assert window.contains(utc(2024, 5, 1))
-    assert window.contains(utc(2024, 5, 31, 23, 59, 59))
-    assert not window.contains(utc(2024, 6, 1))
-    assert not window.contains(utc(2024, 4, 30, 23, 59, 59))
-
-
-def test_consecutive_windows_tile_time_without_gaps() -> None:
-    now = utc(2023, 1, 4)
-    for _ in range(120):  # ~2.3 years of weeks, months share the walk
-        week = period_window(Period.WEEK, now, "America/Santiago")
-        assert week.end is not None
-        following = period_window(Period.WEEK, week.end, "America/Santiago")
-        assert following.start == week.end
-        month = period_window(Period.MONTH, now, "America/Santiago")
-        assert month.end is not None
-        assert period_window(Period.MONTH, month.end, "America/Santiago").start == month.end
-        now = week.end
 
 
 # --- period keys: the group days a board's totals are stored under ----------------------------
