@@ -23,6 +23,7 @@ from bot.ui.leaderboard import configure_fairness
 log = logging.getLogger(__name__)
 
 POST_PERMISSIONS = discord.Permissions(view_channel=True, send_messages=True, embed_links=True)
+RECOVERY_LOOK_BACK = 100  # messages read to find a post sent before a crash: one request
 
 
 def parse_start_date(text: str | None, today: date) -> date:
@@ -32,6 +33,16 @@ def parse_start_date(text: str | None, today: date) -> date:
         return date.fromisoformat(text.strip())
     except ValueError:
         raise UserFacingError("Give the start date as YYYY-MM-DD, for example 2027-01-04.") from None
+
+
+def _custom_ids(message: discord.Message) -> set[str]:
+    return {
+        child.custom_id
+        for row in message.components
+        if isinstance(row, discord.ActionRow)
+        for child in row.children
+        if isinstance(child, discord.Button | discord.SelectMenu) and child.custom_id
+    }
 
 
 def timestamp(moment: datetime, style: str = "F") -> str:
@@ -86,6 +97,20 @@ class Daily(commands.Cog):
         except discord.HTTPException as error:
             raise PostFailed(f"Discord refused the post (HTTP {error.status})") from None
         return message.id
+
+    async def find_day(self, day: Day) -> int | None:
+        channel = self.bot.get_partial_messageable(day.group.channel_id, guild_id=day.group.guild_id)
+        # The day's buttons name its date, so a post of the same day number from an earlier
+        # round of the track never matches.
+        wanted = {item.custom_id for item in day_view(day).children if isinstance(item, discord.ui.DynamicItem)}
+        me = self.bot.user
+        try:
+            async for message in channel.history(limit=RECOVERY_LOOK_BACK):
+                if me is not None and message.author.id == me.id and wanted & _custom_ids(message):
+                    return message.id
+        except discord.HTTPException as error:  # no Read Message History, say: the nonce must do
+            log.warning("could not read channel %s to find a claimed post: HTTP %s", channel.id, error.status)
+        return None
 
     @app_commands.command(name="setup", description="Start or update this server's study group (admins)")
     @app_commands.guild_only()

@@ -2,9 +2,10 @@
 
 The database is the source of truth. A post is claimed (a row in group_days) and the group's
 next due time moved on in one transaction before anything is sent, so two workers or a
-restart can never both post a day. Each post carries a nonce derived from (guild, day):
-if the process dies after Discord accepted the message but before it was marked posted, the
-resend on restart returns the existing message instead of creating a second one.
+restart can never both post a day. If the process dies after Discord accepted the message
+but before it was marked posted, recovery first looks for the post in the channel and records
+it; only when it is not there is the day sent again, with a nonce derived from (guild, day), so
+that even a post the channel did not show yet is not doubled while Discord keeps the nonce.
 """
 
 from __future__ import annotations
@@ -38,6 +39,11 @@ class PostFailed(Exception):
 class PostSender(Protocol):
     async def send_day(self, day: Day, *, nonce: str) -> int:
         """Post the day in its group's channel; return the message id or raise PostFailed."""
+        ...
+
+    async def find_day(self, day: Day) -> int | None:
+        """The id of the day's post if the channel's recent messages hold it; None if they do not
+        or the channel cannot be read."""
         ...
 
 
@@ -136,7 +142,7 @@ class DailyPoster:
         return True
 
     async def _recover(self) -> int:
-        """Resend posts claimed before a crash; the nonce makes a resend of a sent post a no-op."""
+        """Finish posts claimed before a crash: record the ones Discord already shows, send the rest."""
         sent = 0
         for post in await self.store.groups.unsent_claims():
             group = await self.store.groups.get(post.guild_id)
@@ -146,6 +152,12 @@ class DailyPoster:
                 day = self.challenges.day(group, post.group_date)
             except UserFacingError:
                 await self.store.groups.mark_failed(post.guild_id, post.group_date, "curriculum changed")
+                continue
+            # Discord forgets a nonce after a few minutes; a restart may come much later.
+            message_id = await self.sender.find_day(day)
+            if message_id is not None:
+                log.info("the post for guild %s on %s went out before the restart", post.guild_id, post.group_date)
+                await self.store.groups.mark_posted(post.guild_id, post.group_date, message_id, self.clock.now())
                 continue
             log.info("resending the claimed post for guild %s on %s", post.guild_id, post.group_date)
             sent += await self._send(day)

@@ -458,6 +458,7 @@ class DiscordStandIn(LoopbackServer):
         r("PATCH", "/webhooks/{app}/{token}/messages/{message}", self._webhook_edit)
         r("DELETE", "/webhooks/{app}/{token}/messages/{message}", self._webhook_delete)
         r("GET", "/channels/{channel}", self._get_channel)
+        r("GET", "/channels/{channel}/messages", self._list_messages)
         r("POST", "/channels/{channel}/messages", self._create_message)
         r("GET", "/channels/{channel}/messages/{message}", self._get_message)
         r("PATCH", "/channels/{channel}/messages/{message}", self._edit_message)
@@ -705,6 +706,36 @@ class DiscordStandIn(LoopbackServer):
         if nonce is not None:
             self._nonces[str(nonce)] = (message.id, time.monotonic())
         return _json(message.payload)
+
+    async def _list_messages(self, call: _Call) -> web.StreamResponse:
+        """A page of the channel's history, newest first, as Discord answers it: at most `limit`
+        (1-100, default 50) messages, the newest before `before`, or the oldest after `after`."""
+        channel = self._find_channel(call)
+        if channel is None:
+            return _error(404, 10003, "Unknown Channel")
+        query = call.request.query
+        try:
+            limit = int(query.get("limit", "50"))
+            before, after = int(query.get("before", "0")), int(query.get("after", "0"))
+        except ValueError:
+            return _error(400, 50035, "Invalid Form Body")
+        if not 1 <= limit <= 100 or "around" in query:
+            return _error(400, 50035, "Invalid Form Body")
+        shown = sorted(
+            (m for m in self.messages.values() if int(m.payload["channel_id"]) == channel.id and not m.ephemeral),
+            key=lambda m: m.id,
+        )
+        if before:
+            shown = [m for m in shown if m.id < before][-limit:]
+        elif after:
+            shown = [m for m in shown if m.id > after][:limit]
+        else:
+            shown = shown[-limit:]
+        return _json([m.payload for m in reversed(shown)])
+
+    def forget_nonces(self) -> None:
+        """As if Discord's nonce window had passed: a resend now creates a second message."""
+        self._nonces.clear()
 
     def _channel_message(self, call: _Call) -> w.Message | None:
         message = self.messages.get(int(call.params["message"]))

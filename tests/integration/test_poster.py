@@ -33,6 +33,13 @@ class RecordingSender:
         self.sent: list[tuple[int, date, str]] = []
         self.fail_with: str | None = None
         self.crash_after_send = False
+        self.history_readable = True  # False: as without Read Message History
+
+    async def find_day(self, day: Day) -> int | None:
+        if not self.history_readable:
+            return None
+        key = (day.group.guild_id, day.group_date)
+        return next((n for n, (*sent, _) in enumerate(self.sent, 1) if tuple(sent) == key), None)
 
     async def send_day(self, day: Day, *, nonce: str) -> int:
         await asyncio.sleep(0)  # let other workers interleave, as a real HTTP call would
@@ -75,7 +82,7 @@ async def test_two_workers_on_two_connections_post_each_day_once(tmp_path: Path)
         assert len(keys) == len(set(keys)) == 40 * 3
 
 
-async def test_a_post_sent_before_a_crash_is_resent_with_the_same_nonce(tmp_path: Path) -> None:
+async def test_a_post_sent_before_a_crash_is_found_in_the_channel_and_not_sent_again(tmp_path: Path) -> None:
     clock = FakeClock(nine_am(START))
     async with Store(tmp_path / "db") as store:
         await add_group(store, 7, clock.now() - timedelta(hours=1))
@@ -83,9 +90,27 @@ async def test_a_post_sent_before_a_crash_is_resent_with_the_same_nonce(tmp_path
         sender.crash_after_send = True
         with contextlib.suppress(asyncio.CancelledError):
             await poster(store, clock, sender).tick()
-    # Restart: a new process, the same database. Discord dedups the resend by its nonce.
+    # Restart much later (Discord has forgotten the nonce): the channel shows the post.
+    clock.advance(timedelta(hours=2))
     async with Store(tmp_path / "db") as store:
         sender.crash_after_send = False
+        assert await poster(store, clock, sender).tick() == 0
+        post = await store.groups.post(7, START)
+        assert post is not None and (post.status, post.message_id) == ("posted", 1)
+    assert len(sender.sent) == 1
+
+
+async def test_a_claimed_post_the_channel_cannot_show_is_resent_with_the_same_nonce(tmp_path: Path) -> None:
+    clock = FakeClock(nine_am(START))
+    async with Store(tmp_path / "db") as store:
+        await add_group(store, 7, clock.now() - timedelta(hours=1))
+        sender = RecordingSender()
+        sender.crash_after_send = True
+        with contextlib.suppress(asyncio.CancelledError):
+            await poster(store, clock, sender).tick()
+    # Restart: the history cannot be read, so the day is sent again; Discord dedups it by nonce.
+    async with Store(tmp_path / "db") as store:
+        sender.crash_after_send, sender.history_readable = False, False
         await poster(store, clock, sender).tick()
         post = await store.groups.post(7, START)
         assert post is not None and post.status == "posted"

@@ -1,0 +1,82 @@
+"""A daily post the process died in the middle of, recovered after a restart that came too late
+for Discord's nonce to catch a second copy: the channel is read first."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from pathlib import Path
+
+import discord
+
+from bot.client import StudyBot
+from bot.standin import DiscordStandIn
+from bot.store import PostRecord
+from tests.e2e.daily_helpers import MONDAY, first_index, started_group_on_day
+from tests.e2e.harness import BotRunner, World
+
+
+def crash_before_marking(database: Path, guild_id: int) -> None:
+    """The row as the process left it if it died after sending and before recording the post."""
+    with sqlite3.connect(database) as conn:
+        changed = conn.execute(
+            "UPDATE group_days SET status = 'claimed', posted_at = NULL, message_id = NULL"
+            " WHERE guild_id = ? AND group_date = ?",
+            (guild_id, MONDAY.isoformat()),
+        ).rowcount
+    assert changed == 1
+
+
+async def recorded_post(bot: StudyBot, guild_id: int) -> PostRecord:
+    for _ in range(200):
+        post = await bot.store.groups.post(guild_id, MONDAY)
+        if post is not None and post.status != "claimed":
+            return post
+        await asyncio.sleep(0.02)
+    raise AssertionError("the claimed post was never finished")
+
+
+async def test_a_post_that_went_out_before_the_crash_is_recorded_not_sent_again(
+    standin: DiscordStandIn, bots: BotRunner, world: World
+) -> None:
+    post = await started_group_on_day(standin, bots, world, first_index("quiz"))
+    await bots.stop(bots._running[0][0])
+    crash_before_marking(bots.database, world.guild.id)
+    standin.forget_nonces()  # the restart comes after Discord's nonce window
+
+    bot = await bots.start()
+    record = await recorded_post(bot, world.guild.id)
+
+    assert (record.status, record.message_id) == ("posted", post.id)
+    assert [m.id for m in standin.channel_messages(world.channel)] == [post.id]
+    assert standin.requests_to("GET /channels/{channel}/messages")
+
+
+async def test_a_post_discord_never_got_is_sent_after_the_restart(
+    standin: DiscordStandIn, bots: BotRunner, world: World
+) -> None:
+    post = await started_group_on_day(standin, bots, world, first_index("task"))
+    await bots.stop(bots._running[0][0])
+    crash_before_marking(bots.database, world.guild.id)
+    del standin.messages[post.id]  # the process died before Discord accepted the message
+    standin.forget_nonces()
+
+    bot = await bots.start()
+    record = await recorded_post(bot, world.guild.id)
+
+    messages = standin.channel_messages(world.channel)
+    assert len(messages) == 1 and messages[0].id != post.id
+    assert (record.status, record.message_id) == ("posted", messages[0].id)
+    assert messages[0].embeds[0]["title"] == post.embeds[0]["title"]
+
+
+async def test_the_standin_pages_a_channels_history_as_discord_does(
+    standin: DiscordStandIn, bots: BotRunner, world: World
+) -> None:
+    bot = await bots.start()
+    channel = bot.get_partial_messageable(world.channel.id, guild_id=world.guild.id)
+    sent = [(await channel.send(f"message {n}")).id for n in range(5)]
+
+    assert [m.id async for m in channel.history(limit=3)] == sent[::-1][:3]
+    assert [m.id async for m in channel.history(limit=None, after=discord.Object(sent[1]))] == sent[2:]
+    assert [m.id async for m in channel.history(limit=None, before=discord.Object(sent[3]))] == sent[2::-1]
