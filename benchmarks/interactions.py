@@ -3,7 +3,9 @@
     python -m benchmarks.interactions [--count 2000] [--inflight 50] [--rounds 4] [--runs 1] [--shared-cpus]
 
 Latency runs from the stand-in dispatching INTERACTION_CREATE to the interaction callback
-arriving. Each bot runs in its own process, against its own stand-in in this process, which
+arriving. `/leaderboard` is measured twice: on an empty weekly board, and in a second server
+whose 200 members all scored this week (most viewers are off the first page, so their rank is
+counted too). Each bot runs in its own process, against its own stand-in in this process, which
 also generates the load. How the figures are kept fair to both bots:
 - both bots run for the whole benchmark, and the batches take turns in rounds (each round in a
   new order), so a drift in the machine's speed lands on every command alike;
@@ -22,12 +24,14 @@ import tempfile
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from benchmarks.common import cpu_seconds, machine, percentile, placement, quiet_collector, spawn, stop
 from bot.standin import DiscordStandIn
 from bot.standin.world import Channel, Guild, User
+from bot.store import NewPoints, Store
 
 TARGET_P50, TARGET_P99 = 1.3, 1.5
 
@@ -80,17 +84,22 @@ async def batch(bot: Bot, command: str, options: dict[str, Any], count: int, inf
         figures.host_cpu += time.process_time() - host_before
 
 
-async def start(standin: DiscordStandIn, args: list[str], cpus: set[int] | None, **env: str) -> Bot:
+async def start(
+    standin: DiscordStandIn, args: list[str], cpus: set[int] | None, *, guilds: int = 1, **env: str
+) -> list[Bot]:
+    """The bot process, seen from each of its guilds: 200 members each, the same people."""
     owner = standin.create_user("owner")
-    guild = standin.create_guild("Bench", owner=owner)
-    channel = standin.create_channel(guild, "daily-challenge")
     users = [standin.create_user(f"u{n}") for n in range(200)]
-    for user in users:
-        standin.add_member(guild, user)
+    places = []
+    for n in range(guilds):
+        guild = standin.create_guild(f"Bench {n + 1}", owner=owner)
+        places.append((guild, standin.create_channel(guild, "daily-challenge")))
+        for user in users:
+            standin.add_member(guild, user)
     process = await spawn(args, standin, cpus, **env)
     await standin.wait_commands(60)
     await standin.wait_ready(60)
-    return Bot(standin, process, guild, channel, owner, users)
+    return [Bot(standin, process, guild, channel, owner, users) for guild, channel in places]
 
 
 async def set_up_group(bot: Bot) -> None:
@@ -102,6 +111,27 @@ async def set_up_group(bot: Bot) -> None:
         options={"channel": bot.channel.id, "time": "00:00", "timezone": "UTC"},
     )
     await setup.message(timeout=10)
+
+
+async def fill_board(database: Path, bot: Bot) -> None:
+    """Every member completes today with their own points, some tied, written as the bot would
+    (through the ledger and its triggers), so the weekly board holds all 200: most viewers are
+    off the first page and their rank is counted."""
+    now = datetime.now(UTC)
+    async with Store(database) as store:
+        for n, user in enumerate(bot.users):
+            points = [NewPoints(10 + (n * 7) % 41, "answer", now.date(), now)]
+            await store.ledger.record_completion(
+                bot.guild.id,
+                user.id,
+                now.date(),
+                challenge_id="bench",
+                how="answer",
+                link=None,
+                first_try=True,
+                at=now,
+                points=points,
+            )
 
 
 def row(name: str, figures: Figures) -> str:
@@ -122,15 +152,19 @@ async def run(count: int, inflight: int, rounds: int, cpus: tuple[set[int], set[
     figures: dict[str, Figures] = defaultdict(Figures)
     async with DiscordStandIn() as bare_standin, DiscordStandIn() as our_standin:
         with tempfile.TemporaryDirectory() as tmp:
-            bare = await start(bare_standin, ["-m", "benchmarks.bare_bot"], bot_cpus)
-            ours = await start(our_standin, ["-m", "bot", "run"], bot_cpus, DATABASE_PATH=str(Path(tmp) / "bench.db"))
+            database = Path(tmp) / "bench.db"
+            [bare] = await start(bare_standin, ["-m", "benchmarks.bare_bot"], bot_cpus)
+            ours, full = await start(our_standin, ["-m", "bot", "run"], bot_cpus, guilds=2, DATABASE_PATH=str(database))
             try:
                 await set_up_group(ours)
+                await set_up_group(full)
+                await fill_board(database, full)
                 commands = [
                     ("bare /ping", bare, "ping", {}),
                     ("/help", ours, "help", {}),
                     ("/challenge today", ours, "challenge today", {}),
                     ("/leaderboard", ours, "leaderboard", {"period": "week"}),
+                    ("/leaderboard, 200", full, "leaderboard", {"period": "week"}),
                 ]
                 # Warm-up, not counted: every member once per command, so the first time Backprop
                 # meets a member (it stores their roles) is not inside a measured batch.
@@ -138,7 +172,8 @@ async def run(count: int, inflight: int, rounds: int, cpus: tuple[set[int], set[
                     await batch(bot, command, options, len(bot.users), inflight, Figures())
                 for n in range(rounds):
                     share = count // rounds + (count % rounds if n == rounds - 1 else 0)
-                    for name, bot, command, options in commands[n % 4 :] + commands[: n % 4]:
+                    turn = n % len(commands)
+                    for name, bot, command, options in commands[turn:] + commands[:turn]:
                         await batch(bot, command, options, share, inflight, figures[name])
             finally:
                 await stop(bare.process)
