@@ -14,16 +14,16 @@ from bot.client import StudyBot
 from bot.core.errors import UserFacingError
 from bot.core.schedule import GroupSchedule, parse_post_time, suggest_timezones, validate_timezone
 from bot.services.challenges import Day, schedule_of
-from bot.services.poster import DailyPoster, PostFailed
+from bot.services.poster import RECOVERY_LOOK_BACK, DailyPoster, PostFailed
 from bot.store import GroupRecord, GroupSettings
 from bot.ui.ask import add_ask_feedback_field
 from bot.ui.challenge import day_embed, day_view
+from bot.ui.components import custom_ids_of
 from bot.ui.leaderboard import configure_fairness
 
 log = logging.getLogger(__name__)
 
 POST_PERMISSIONS = discord.Permissions(view_channel=True, send_messages=True, embed_links=True)
-RECOVERY_LOOK_BACK = 100  # messages read to find a post sent before a crash: one request
 
 
 def parse_start_date(text: str | None, today: date) -> date:
@@ -33,16 +33,6 @@ def parse_start_date(text: str | None, today: date) -> date:
         return date.fromisoformat(text.strip())
     except ValueError:
         raise UserFacingError("Give the start date as YYYY-MM-DD, for example 2027-01-04.") from None
-
-
-def _custom_ids(message: discord.Message) -> set[str]:
-    return {
-        child.custom_id
-        for row in message.components
-        if isinstance(row, discord.ActionRow)
-        for child in row.children
-        if isinstance(child, discord.Button | discord.SelectMenu) and child.custom_id
-    }
 
 
 def timestamp(moment: datetime, style: str = "F") -> str:
@@ -106,7 +96,7 @@ class Daily(commands.Cog):
         me = self.bot.user
         try:
             async for message in channel.history(limit=RECOVERY_LOOK_BACK):
-                if me is not None and message.author.id == me.id and wanted & _custom_ids(message):
+                if me is not None and message.author.id == me.id and wanted & custom_ids_of(message):
                     return message.id
         except discord.HTTPException as error:  # no Read Message History, say: the nonce must do
             log.warning("could not read channel %s to find a claimed post: HTTP %s", channel.id, error.status)

@@ -26,6 +26,8 @@ log = logging.getLogger(__name__)
 
 LATE_AFTER = timedelta(minutes=15)  # a post later than this is excused: members lost answer time
 SEND_CONCURRENCY = 16
+# Messages a sender reads back to find a post sent before a crash (one request to Discord).
+RECOVERY_LOOK_BACK = 100
 
 
 class PostFailed(Exception):

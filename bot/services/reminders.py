@@ -2,9 +2,10 @@
 
 Like the daily post, the database is the source of truth and the scheduler job only says "look
 now". A reminder is claimed (status planned -> claimed) in the same transaction that decides to
-send it, so two workers or a restart never both send it. Each reminder carries a nonce derived
-from (milestone, offset, moment): if the process dies after Discord accepted the message but
-before it was marked sent, the resend returns the existing message instead of a second one.
+send it, so two workers or a restart never both send it. If the process dies after Discord
+accepted the message but before it was marked sent, recovery first looks for it in the channel
+and records it; only when it is not there is it sent again, with a nonce derived from
+(milestone, offset, moment), which Discord honours for a few minutes.
 """
 
 from __future__ import annotations
@@ -50,6 +51,11 @@ class ReminderSender(Protocol):
         """Post the reminder in its group's channel; return the message id or raise PostFailed."""
         ...
 
+    async def find_reminder(self, post: ReminderPost, *, after_message_id: int) -> int | None:
+        """The id of a message in the channel, newer than `after_message_id`, that is this
+        reminder as `send_reminder` posts it; None if there is none or the channel cannot be read."""
+        ...
+
 
 def reminder_nonce(reminder: ReminderRecord) -> str:
     # Discord nonces are at most 25 characters.
@@ -92,9 +98,30 @@ class MilestoneReminders:
 
     async def _recover(self) -> int:
         stale = await self.store.milestones.unsent_claims(self.clock.now() - RECOVER_AFTER)
+        unsent = []
         for reminder in stale:
-            log.info("resending the claimed reminder %s of milestone %s", reminder.id, reminder.milestone_id)
-        return await self._send_all(stale)
+            if not await self._found_in_channel(reminder):
+                log.info("resending the claimed reminder %s of milestone %s", reminder.id, reminder.milestone_id)
+                unsent.append(reminder)
+        return await self._send_all(unsent)
+
+    async def _found_in_channel(self, reminder: ReminderRecord) -> bool:
+        """Whether a reminder claimed before a crash is already in the channel (then it is recorded).
+
+        A restart may come long after Discord forgot the nonce. Only messages newer than the
+        milestone's last recorded reminder count: an earlier reminder looks the same.
+        """
+        post = await self._post(reminder)
+        if post is None:
+            return False  # _send_all records why
+        earlier = await self.store.milestones.reminders(reminder.milestone_id)
+        after = max((r.message_id for r in earlier if r.message_id is not None), default=0)
+        message_id = await self.sender.find_reminder(post, after_message_id=after)
+        if message_id is None:
+            return False
+        log.info("reminder %s of milestone %s went out before the restart", reminder.id, reminder.milestone_id)
+        await self.store.milestones.mark_sent(reminder.id, message_id, self.clock.now())
+        return True
 
     async def _send_all(self, reminders: list[ReminderRecord]) -> int:
         # Read everything first, one query at a time: a read left open on this connection while

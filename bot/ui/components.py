@@ -1,4 +1,4 @@
-"""Views that only carry persistent components to Discord.
+"""Views that only carry persistent components to Discord, and reading those components back.
 
 Backprop's buttons and selects are `DynamicItem`s: a click is routed by its custom_id through the
 templates registered in each cog's `setup`, never through the view object it was sent with. Yet
@@ -51,3 +51,14 @@ def static_view(*items: discord.ui.DynamicItem[Any]) -> discord.ui.View:
         view.add_item(item)
     view.stop()
     return view
+
+
+def custom_ids_of(message: discord.Message) -> set[str]:
+    """The custom_ids of a message's buttons and selects: what Backprop's own posts are known by."""
+    return {
+        child.custom_id
+        for row in message.components
+        if isinstance(row, discord.ActionRow)
+        for child in row.children
+        if isinstance(child, discord.Button | discord.SelectMenu) and child.custom_id
+    }

@@ -4,6 +4,7 @@ scheduled-event mirror (and its absence without Manage Events), leads, and the r
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -12,6 +13,7 @@ from bot.client import StudyBot
 from bot.core.links import parse_submission_link
 from bot.standin import DiscordStandIn, InteractionHandle, Message
 from bot.standin.world import User
+from bot.store.timeutil import to_db
 from tests.e2e.daily_helpers import MONDAY, setup_group
 from tests.e2e.harness import BotRunner, World
 
@@ -350,3 +352,62 @@ async def test_autocomplete_offers_the_groups_milestones(
     choices = await handle.choices()
     assert [c["value"] for c in choices] == [str(milestone_id(added))]
     assert choices[0]["name"].startswith("Kaggle Titanic submission · due")
+
+
+async def _two_reminders_then_a_crash(
+    standin: DiscordStandIn, bots: BotRunner, world: World
+) -> tuple[int, list[Message]]:
+    """The 2-day and 1-day reminders of one milestone went out; the process then died as if
+    before recording the second, and the restart comes long after Discord's nonce window.
+    The two look alike: the same header, title and button."""
+    bot = await ready_group(standin, bots, world)
+    added = await reply_to(standin, world, "milestone add", title="Ship the API", due="in 3 days", reminders="2d,1d")
+    due = datetime(2027, 1, 7, 22, 59, tzinfo=UTC)
+    for n, before in enumerate((timedelta(days=2), timedelta(days=1)), 1):
+        bots.clock.set(due - before)
+        await standin.wait_until(lambda n=n: len(reminders(standin, world)) == n, 5, f"reminder {n}")
+    milestone = milestone_id(added)
+    await eventually(lambda: _all_sent(bot, milestone, 2), "both reminders recorded")
+    await bots.stop(bot)
+    bots.clock.advance(timedelta(hours=2))
+    with sqlite3.connect(bots.database) as conn:
+        changed = conn.execute(
+            "UPDATE milestone_reminders SET status = 'claimed', message_id = NULL, sent_at = NULL, claimed_at = ?"
+            " WHERE milestone_id = ? AND offset_minutes = 1440",
+            (to_db(bots.clock.now() - timedelta(hours=1)), milestone),
+        ).rowcount
+    assert changed == 1
+    standin.forget_nonces()
+    return milestone, reminders(standin, world)
+
+
+async def _all_sent(bot: StudyBot, milestone: int, count: int) -> bool:
+    records = await bot.store.milestones.reminders(milestone)
+    return sum(r.status == "sent" for r in records) == count
+
+
+async def _day_before(bot: StudyBot, milestone: int) -> tuple[str, int | None]:
+    (record,) = [r for r in await bot.store.milestones.reminders(milestone) if r.offset == timedelta(days=1)]
+    return record.status, record.message_id
+
+
+async def test_a_reminder_that_went_out_before_a_crash_is_recorded_after_a_late_restart(
+    standin: DiscordStandIn, bots: BotRunner, world: World
+) -> None:
+    milestone, (earlier, claimed) = await _two_reminders_then_a_crash(standin, bots, world)
+    bot = await bots.start()
+    await eventually(lambda: _all_sent(bot, milestone, 2), "the claimed reminder recorded")
+    assert await _day_before(bot, milestone) == ("sent", claimed.id)
+    assert [m.id for m in reminders(standin, world)] == [earlier.id, claimed.id]
+
+
+async def test_a_reminder_discord_never_got_is_sent_not_mistaken_for_the_one_before(
+    standin: DiscordStandIn, bots: BotRunner, world: World
+) -> None:
+    milestone, (earlier, claimed) = await _two_reminders_then_a_crash(standin, bots, world)
+    del standin.messages[claimed.id]  # the process died before Discord accepted it
+    bot = await bots.start()
+    await eventually(lambda: _all_sent(bot, milestone, 2), "the claimed reminder sent")
+    (first, again) = reminders(standin, world)
+    assert first.id == earlier.id and again.id != claimed.id
+    assert await _day_before(bot, milestone) == ("sent", again.id)

@@ -42,6 +42,7 @@ class RecordingSender:
         self.posts: list[ReminderPost] = []
         self.fail_with: str | None = None
         self.crash_after_send = False
+        self.history_readable = True  # False: as without Read Message History
 
     async def send_reminder(self, post: ReminderPost, *, nonce: str) -> int:
         await asyncio.sleep(0)  # let other workers interleave, as a real HTTP call would
@@ -52,6 +53,13 @@ class RecordingSender:
         if self.crash_after_send:
             raise asyncio.CancelledError  # the process died before recording the post
         return len(self.sent)
+
+    async def find_reminder(self, post: ReminderPost, *, after_message_id: int) -> int | None:
+        if not self.history_readable:
+            return None
+        key = (post.milestone.id, post.reminder.offset)
+        found = [n for n, (*sent, _) in enumerate(self.sent, 1) if tuple(sent) == key and n > after_message_id]
+        return found[-1] if found else None
 
     def offsets(self) -> list[timedelta]:
         return [offset for _, offset, _ in self.sent]
@@ -162,7 +170,29 @@ async def test_a_week_of_downtime_still_sends_the_wrap_up_with_the_names(tmp_pat
     assert wrap_up.is_wrap_up and wrap_up.completed_by == ("alice", "bob") and wrap_up.ping_user_ids == ()
 
 
-async def test_a_reminder_sent_before_a_crash_is_resent_with_the_same_nonce_after_a_grace(tmp_path: Path) -> None:
+async def test_a_reminder_sent_before_a_crash_is_found_in_the_channel_after_a_grace(tmp_path: Path) -> None:
+    clock = FakeClock(START)
+    sender = RecordingSender()
+    async with Store(tmp_path / "db") as store:
+        await add_group(store, GUILD, clock.now())
+        milestone = await add_milestone(store, clock, reminders="2d,1d")
+        clock.set(DUE - timedelta(days=2))
+        assert await runner(store, clock, sender).tick() == 1  # the 2-day reminder: message 1
+        clock.set(DUE - timedelta(days=1))
+        sender.crash_after_send = True
+        with pytest.raises(asyncio.CancelledError):
+            await runner(store, clock, sender).tick()  # the 1-day reminder: message 2, unrecorded
+    sender.crash_after_send = False
+    async with Store(tmp_path / "db") as store:
+        assert await runner(store, clock, sender).tick() == 0  # the claim may still be sending
+        clock.advance(timedelta(hours=3))  # long after Discord's nonce window
+        assert await runner(store, clock, sender).tick() == 0
+        records = {r.offset: r for r in await store.milestones.reminders(milestone.id)}
+        assert (records[timedelta(days=1)].status, records[timedelta(days=1)].message_id) == ("sent", 2)
+    assert sender.offsets() == [timedelta(days=2), timedelta(days=1)]
+
+
+async def test_a_claimed_reminder_the_channel_cannot_show_is_resent_with_the_same_nonce(tmp_path: Path) -> None:
     clock = FakeClock(START)
     sender = RecordingSender()
     async with Store(tmp_path / "db") as store:
@@ -172,7 +202,7 @@ async def test_a_reminder_sent_before_a_crash_is_resent_with_the_same_nonce_afte
         sender.crash_after_send = True
         with pytest.raises(asyncio.CancelledError):
             await runner(store, clock, sender).tick()
-    sender.crash_after_send = False
+    sender.crash_after_send, sender.history_readable = False, False
     async with Store(tmp_path / "db") as store:
         # Restarted at once: the claim may belong to a worker still sending, so it waits.
         assert await runner(store, clock, sender).tick() == 0
