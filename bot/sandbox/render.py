@@ -32,7 +32,9 @@ def _box(title: str, lines: list[str]) -> list[str]:
     top = f"┌─ {title[: inner - 2]} " if title else "┌"
     out = [top + "─" * max(0, WIDTH - len(top) - 1) + "┐"]
     for line in lines:
-        for piece in textwrap.wrap(line, inner, replace_whitespace=False, drop_whitespace=False) or [""]:
+        indent = line[: len(line) - len(line.lstrip(" "))]  # a field's value stays under its name
+        pieces = textwrap.wrap(line, inner, subsequent_indent=indent, replace_whitespace=False, drop_whitespace=False)
+        for piece in pieces or [""]:
             out.append(f"│ {piece:<{inner}} │")
     out.append("└" + "─" * (WIDTH - 2) + "┘")
     return out

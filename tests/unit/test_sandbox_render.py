@@ -1,0 +1,13 @@
+from bot.sandbox.render import WIDTH, render_embed
+
+
+def test_a_long_field_value_wraps_under_its_field_name() -> None:
+    value = "[3Blue1Brown — Essence of linear algebra](https://www.3blue1brown.com/topics/linear-algebra) " * 2
+    box = render_embed({"title": "Day 1", "fields": [{"name": "Resource", "value": value}]})
+    assert all(len(line) == WIDTH for line in box)
+    body = [line[2:-2].rstrip() for line in box[1:-1]]
+    start = body.index("■ Resource")
+    value_lines = [line for line in body[start + 1 :] if line]
+    assert len(value_lines) > 1, "the value wraps"
+    assert all(line.startswith("  ") and not line.startswith("   ") for line in value_lines)
+    assert " ".join(part.strip() for part in value_lines) == value.strip()
