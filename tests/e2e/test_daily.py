@@ -179,7 +179,7 @@ async def test_streak_show_returns_a_calendar_picture(standin: DiscordStandIn, b
     reply = await (
         await standin.slash("streak show", guild=world.guild, channel=world.channel, user=world.member)
     ).message()
-    assert "1 days" in reply.text() or "1 day" in reply.text()
+    assert "Current\n1 day\n" in reply.text() + "\n" and "1 days" not in reply.text()
     assert reply.files and reply.files[0][0] == "streak.png"
     assert reply.files[0][1].startswith(b"\x89PNG\r\n\x1a\n")
     assert reply.embeds[0]["image"]["url"] == "attachment://streak.png"
