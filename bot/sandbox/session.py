@@ -292,6 +292,9 @@ class Sandbox:
         if self.last_with_components is None:
             raise SandboxError("There is no message with buttons yet.")
         label = label.strip().strip('"')
+        # Typed as read: "click next" presses "Next".
+        labels = [str(b.get("label")) for b in self.last_with_components.buttons() if b.get("label")]
+        label = next((known for known in labels if known.casefold() == label.casefold()), label)
         try:
             handle = await self.standin.click(self.last_with_components, label, user=self.user, guild=self.guild)
         except StandInError as error:

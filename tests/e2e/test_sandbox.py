@@ -46,3 +46,10 @@ def test_unknown_commands_are_reported(tmp_path: Path) -> None:
     script.write_text("/nope\n")
     result = _sandbox(script, tmp_path)
     assert result.returncode == 1 and "There is no /nope" in result.stderr
+
+
+def test_a_button_is_clicked_by_its_label_in_any_case(tmp_path: Path) -> None:
+    script = tmp_path / "click.txt"
+    script.write_text("click hint\nexpect 💡\nclick MARK DONE\nexpect Done\n")
+    result = _sandbox(script, tmp_path)
+    assert result.returncode == 0, result.stderr[-2000:]
