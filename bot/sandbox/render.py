@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import textwrap
+import unicodedata
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,15 +28,31 @@ def humanize(text: str, names: Callable[[str, int], str]) -> str:
     return _MARKUP.sub(swap, text)
 
 
+def columns(text: str) -> int:
+    """How many terminal columns `text` takes: wide characters (most emoji, CJK) take two,
+    joiners, variation selectors and combining marks none."""
+    width, last = 0, 0
+    for char in text:
+        if char == "\ufe0f":  # "show as emoji": the character before it becomes two columns wide
+            width += 2 - last if last else 0
+            last = 2
+        elif unicodedata.combining(char) or unicodedata.category(char) in ("Mn", "Me", "Cf"):
+            continue
+        else:
+            last = 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+            width += last
+    return width
+
+
 def _box(title: str, lines: list[str]) -> list[str]:
     inner = WIDTH - 4
     top = f"┌─ {title[: inner - 2]} " if title else "┌"
-    out = [top + "─" * max(0, WIDTH - len(top) - 1) + "┐"]
+    out = [top + "─" * max(0, WIDTH - columns(top) - 1) + "┐"]
     for line in lines:
         indent = line[: len(line) - len(line.lstrip(" "))]  # a field's value stays under its name
         pieces = textwrap.wrap(line, inner, subsequent_indent=indent, replace_whitespace=False, drop_whitespace=False)
         for piece in pieces or [""]:
-            out.append(f"│ {piece:<{inner}} │")
+            out.append(f"│ {piece}{' ' * max(0, inner - columns(piece))} │")
     out.append("└" + "─" * (WIDTH - 2) + "┘")
     return out
 

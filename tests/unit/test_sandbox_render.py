@@ -1,4 +1,4 @@
-from bot.sandbox.render import WIDTH, render_embed
+from bot.sandbox.render import WIDTH, columns, render_embed
 
 
 def test_a_long_field_value_wraps_under_its_field_name() -> None:
@@ -11,3 +11,15 @@ def test_a_long_field_value_wraps_under_its_field_name() -> None:
     assert len(value_lines) > 1, "the value wraps"
     assert all(line.startswith("  ") and not line.startswith("   ") for line in value_lines)
     assert " ".join(part.strip() for part in value_lines) == value.strip()
+
+
+def test_terminal_columns_count_emoji_as_two_and_joiners_as_none() -> None:
+    assert columns("points") == 6
+    assert columns("🏆 Points") == 9
+    assert columns("✏️ Answer") == 9  # a pencil shown as emoji, then a space and six letters
+    assert columns("e\u0301") == 1  # e and a combining accent
+
+
+def test_boxes_with_emoji_keep_their_right_edge() -> None:
+    box = render_embed({"title": "🏆 Points · this week", "description": "🥇 @alice — **10** points\n✅ done"})
+    assert {columns(line) for line in box} == {WIDTH}
