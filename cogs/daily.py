@@ -14,11 +14,11 @@ from bot.client import StudyBot
 from bot.core.errors import UserFacingError
 from bot.core.schedule import GroupSchedule, parse_post_time, suggest_timezones, validate_timezone
 from bot.services.challenges import Day, schedule_of
-from bot.services.poster import RECOVERY_LOOK_BACK, DailyPoster, PostFailed
+from bot.services.poster import DailyPoster, PostFailed
 from bot.store import GroupRecord, GroupSettings
 from bot.ui.ask import add_ask_feedback_field
 from bot.ui.challenge import day_embed, day_view
-from bot.ui.components import custom_ids_of
+from bot.ui.components import custom_ids_of, find_own_message
 from bot.ui.leaderboard import configure_fairness
 
 log = logging.getLogger(__name__)
@@ -93,14 +93,7 @@ class Daily(commands.Cog):
         # The day's buttons name its date, so a post of the same day number from an earlier
         # round of the track never matches.
         wanted = {item.custom_id for item in day_view(day).children if isinstance(item, discord.ui.DynamicItem)}
-        me = self.bot.user
-        try:
-            async for message in channel.history(limit=RECOVERY_LOOK_BACK):
-                if me is not None and message.author.id == me.id and wanted & custom_ids_of(message):
-                    return message.id
-        except discord.HTTPException as error:  # no Read Message History, say: the nonce must do
-            log.warning("could not read channel %s to find a claimed post: HTTP %s", channel.id, error.status)
-        return None
+        return await find_own_message(self.bot, channel, lambda message: bool(wanted & custom_ids_of(message)))
 
     @app_commands.command(name="setup", description="Start or update this server's study group (admins)")
     @app_commands.guild_only()

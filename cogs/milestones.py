@@ -15,11 +15,11 @@ from discord.ext import commands
 from bot.client import StudyBot
 from bot.replies import send_ephemeral
 from bot.services.milestones import MilestoneService
-from bot.services.poster import RECOVERY_LOOK_BACK, PostFailed
+from bot.services.poster import PostFailed
 from bot.services.reminders import MilestoneReminders, ReminderPost
 from bot.store import GroupRecord
 from bot.store.milestones import MilestoneRecord
-from bot.ui.components import custom_ids_of
+from bot.ui.components import custom_ids_of, find_own_message
 from bot.ui.milestones import (
     OptInButton,
     event_payload,
@@ -141,22 +141,15 @@ class Milestones(commands.GroupCog, group_name="milestone", group_description="G
         content, embed, _ = reminder_content(post)
         header = content.partition(" <@")[0]  # the pings after it may have changed since
         button = None if post.is_wrap_up else f"bp:ms:optin:{post.milestone.id}"
-        me = self.bot.user
-        try:
-            async for message in channel.history(limit=RECOVERY_LOOK_BACK):
-                if message.id <= after_message_id:
-                    break  # newest first: everything further is older still
-                if (
-                    me is not None
-                    and message.author.id == me.id
-                    and message.content.startswith(header)
-                    and [e.title for e in message.embeds] == [embed.title]
-                    and (button is None or button in custom_ids_of(message))
-                ):
-                    return message.id
-        except discord.HTTPException as error:  # no Read Message History, say: the nonce must do
-            log.warning("could not read channel %s to find a claimed reminder: HTTP %s", channel.id, error.status)
-        return None
+
+        def is_this(message: discord.Message) -> bool:
+            return (
+                message.content.startswith(header)
+                and [e.title for e in message.embeds] == [embed.title]
+                and (button is None or button in custom_ids_of(message))
+            )
+
+        return await find_own_message(self.bot, channel, is_this, newer_than=after_message_id)
 
     # ----- commands ----------------------------------------------------------------------------------
 

@@ -13,9 +13,15 @@ bot's own work per reply.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from typing import Any
 
 import discord
+
+from bot.services.poster import RECOVERY_LOOK_BACK
+
+log = logging.getLogger(__name__)
 
 
 class _StaticView(discord.ui.View):
@@ -62,3 +68,27 @@ def custom_ids_of(message: discord.Message) -> set[str]:
         for child in row.children
         if isinstance(child, discord.Button | discord.SelectMenu) and child.custom_id
     }
+
+
+async def find_own_message(
+    bot: discord.Client,
+    channel: discord.abc.Messageable,
+    matches: Callable[[discord.Message], bool],
+    *,
+    newer_than: int = 0,
+) -> int | None:
+    """The newest of the bot's own messages among the channel's last RECOVERY_LOOK_BACK, newer
+    than message `newer_than`, that `matches`: a post sent before a crash and never recorded.
+    None if there is none, or if the history cannot be read (then the resend's nonce must do)."""
+    me = bot.user
+    if me is None:
+        return None
+    try:
+        async for message in channel.history(limit=RECOVERY_LOOK_BACK):
+            if message.id <= newer_than:
+                break  # newest first: everything further is older still
+            if message.author.id == me.id and matches(message):
+                return message.id
+    except discord.HTTPException as error:  # no Read Message History, say
+        log.warning("could not read a channel to find a post sent before a restart: HTTP %s", error.status)
+    return None
