@@ -99,21 +99,19 @@ class MilestoneReminders:
     async def _recover(self) -> int:
         stale = await self.store.milestones.unsent_claims(self.clock.now() - RECOVER_AFTER)
         unsent = []
-        for reminder in stale:
-            if not await self._found_in_channel(reminder):
-                log.info("resending the claimed reminder %s of milestone %s", reminder.id, reminder.milestone_id)
-                unsent.append(reminder)
-        return await self._send_all(unsent)
+        for post in await self._posts(stale):
+            if not await self._found_in_channel(post):
+                log.info("resending the claimed reminder %s of milestone %s", post.reminder.id, post.milestone.id)
+                unsent.append(post)
+        return await self._send_posts(unsent)
 
-    async def _found_in_channel(self, reminder: ReminderRecord) -> bool:
+    async def _found_in_channel(self, post: ReminderPost) -> bool:
         """Whether a reminder claimed before a crash is already in the channel (then it is recorded).
 
         A restart may come long after Discord forgot the nonce. Only messages newer than the
         milestone's last recorded reminder count: an earlier reminder looks the same.
         """
-        post = await self._post(reminder)
-        if post is None:
-            return False  # _send_all records why
+        reminder = post.reminder
         earlier = await self.store.milestones.reminders(reminder.milestone_id)
         after = max((r.message_id for r in earlier if r.message_id is not None), default=0)
         message_id = await self.sender.find_reminder(post, after_message_id=after)
@@ -124,9 +122,15 @@ class MilestoneReminders:
         return True
 
     async def _send_all(self, reminders: list[ReminderRecord]) -> int:
-        # Read everything first, one query at a time: a read left open on this connection while
-        # a concurrent send begins its write transaction could see another worker's newer
-        # commit and fail as "database is locked". Only the sends and their bookkeeping overlap.
+        return await self._send_posts(await self._posts(reminders))
+
+    async def _posts(self, reminders: list[ReminderRecord]) -> list[ReminderPost]:
+        """What each reminder will say; a reminder whose milestone or group is gone is failed.
+
+        Read everything first, one query at a time: a read left open on this connection while a
+        concurrent send begins its write transaction could see another worker's newer commit and
+        fail as "database is locked". Only the sends and their bookkeeping overlap.
+        """
         posts: list[ReminderPost] = []
         for reminder in reminders:
             post = await self._post(reminder)
@@ -134,6 +138,9 @@ class MilestoneReminders:
                 await self.store.milestones.mark_failed(reminder.id, "the milestone or its group is gone")
             else:
                 posts.append(post)
+        return posts
+
+    async def _send_posts(self, posts: list[ReminderPost]) -> int:
         gate = asyncio.Semaphore(SEND_CONCURRENCY)
 
         async def send(post: ReminderPost) -> bool:
