@@ -11,6 +11,7 @@ from discord.ext import commands
 
 from bot.client import StudyBot
 from bot.core.errors import UserFacingError
+from bot.core.messages import plural
 from bot.core.streaks import DayStatus as StreakDay
 from bot.render import DayStatus, render_streak_calendar
 from bot.services.challenges import schedule_of
@@ -52,8 +53,8 @@ class Streak(commands.GroupCog, group_name="streak", group_description="Streaks 
             title=f"{who.display_name} - {summary.current}-day streak",
         )
         embed = discord.Embed(title=f"{who.display_name}'s streak", colour=discord.Colour.green())
-        embed.add_field(name="Current", value=_days(summary.current))
-        embed.add_field(name="Longest", value=_days(summary.longest))
+        embed.add_field(name="Current", value=plural(summary.current, "day"))
+        embed.add_field(name="Longest", value=plural(summary.longest, "day"))
         embed.add_field(name="Freezes", value=f"{summary.freezes} held ({summary.toward_next_freeze}/7 to the next)")
         embed.add_field(name="Points", value=str(points))
         embed.set_image(url="attachment://streak.png")
@@ -118,10 +119,6 @@ class Streak(commands.GroupCog, group_name="streak", group_description="Streaks 
             f"🛠️ {repaired:%a %d %b} is excused for {member.mention}. Their streak is now {summary.current}.",
             ephemeral=True,
         )
-
-
-def _days(count: int) -> str:
-    return f"{count} day{'s' if count != 1 else ''}"
 
 
 async def setup(bot: StudyBot) -> None:

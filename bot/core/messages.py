@@ -22,6 +22,11 @@ _FENCE_RESERVE: Final = 8
 _PREFERRED_SHARE: Final = 0.5  # a cut at a better separator must keep at least half the room used
 
 
+def plural(count: int, noun: str) -> str:
+    """ "1 day", "2 days", "1,200 model tokens"."""
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
+
+
 def neutralise_mentions(text: str) -> str:
     """Put a zero-width space after the @ of @everyone, @here, <@user>, <@!user> and <@&role>.
 

@@ -27,7 +27,7 @@ from bot.core.ask_rules import (
 )
 from bot.core.clock import Clock
 from bot.core.errors import UserFacingError
-from bot.core.messages import neutralise_mentions
+from bot.core.messages import neutralise_mentions, plural
 from bot.core.retrieval import ConceptIndex, Hit
 from bot.core.spoilers import AnswerKey, reveals
 from bot.curriculum.loader import Curriculum
@@ -306,9 +306,9 @@ class AskService:
         allowance = self.limits.group if exhausted.whole_group else self.limits.member
         whose = "its" if exhausted.whole_group else "your"
         if exhausted in (Exhausted.MEMBER_REQUESTS, Exhausted.GROUP_REQUESTS):
-            spent = _plural(allowance.requests, "model answer")
+            spent = plural(allowance.requests, "model answer")
         else:
-            spent = _plural(allowance.tokens, "model token")
+            spent = plural(allowance.tokens, "model token")
         return (
             f"⏳ {who} used {whose} {spent} for today; the allowance renews {renews}. "
             "Meanwhile, here is the answer from the course notes."
@@ -415,10 +415,6 @@ class AskService:
 
     async def feedback(self, guild_id: int) -> FeedbackSummary:
         return await self.store.ask.feedback_summary(guild_id, self.clock.now() - FEEDBACK_WINDOW)
-
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count:,} {noun}{'' if count == 1 else 's'}"
 
 
 @dataclass

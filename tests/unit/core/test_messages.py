@@ -8,7 +8,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from bot.core.messages import DISCORD_LIMIT, ZERO_WIDTH_SPACE, neutralise_mentions, split_message
+from bot.core.messages import DISCORD_LIMIT, ZERO_WIDTH_SPACE, neutralise_mentions, plural, split_message
 from bot.standin.mentions import resolve_pings
 
 FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})(.*)$")
@@ -163,3 +163,8 @@ def test_neutralising_is_idempotent_and_leaves_other_text_alone() -> None:
     assert neutralise_mentions(text) == text
     once = neutralise_mentions("@everyone <@1>")
     assert neutralise_mentions(once) == once
+
+
+def test_plural_counts_in_words() -> None:
+    assert [plural(n, "day") for n in (0, 1, 2)] == ["0 days", "1 day", "2 days"]
+    assert plural(1200, "model token") == "1,200 model tokens"
