@@ -5,31 +5,34 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from pathlib import Path
 
 import discord
 
-from bot.client import StudyBot
 from bot.standin import DiscordStandIn
 from bot.store import PostRecord
 from tests.e2e.daily_helpers import MONDAY, first_index, started_group_on_day
 from tests.e2e.harness import BotRunner, World
 
 
-def crash_before_marking(database: Path, guild_id: int) -> None:
-    """The row as the process left it if it died after sending and before recording the post."""
-    with sqlite3.connect(database) as conn:
+async def crash_before_marking(standin: DiscordStandIn, bots: BotRunner, world: World) -> None:
+    """Stop the bot and leave Monday's row as a process that died after sending the post and
+    before recording it would; the restart comes after Discord's nonce window."""
+    await bots.stop(bots._running[0][0])
+    with sqlite3.connect(bots.database) as conn:
         changed = conn.execute(
             "UPDATE group_days SET status = 'claimed', posted_at = NULL, message_id = NULL"
             " WHERE guild_id = ? AND group_date = ?",
-            (guild_id, MONDAY.isoformat()),
+            (world.guild.id, MONDAY.isoformat()),
         ).rowcount
     assert changed == 1
+    standin.forget_nonces()
 
 
-async def recorded_post(bot: StudyBot, guild_id: int) -> PostRecord:
+async def restart_and_recover(bots: BotRunner, world: World) -> PostRecord:
+    """Start the bot again and wait until it has finished the claimed post."""
+    bot = await bots.start()
     for _ in range(200):
-        post = await bot.store.groups.post(guild_id, MONDAY)
+        post = await bot.store.groups.post(world.guild.id, MONDAY)
         if post is not None and post.status != "claimed":
             return post
         await asyncio.sleep(0.02)
@@ -40,12 +43,9 @@ async def test_a_post_that_went_out_before_the_crash_is_recorded_not_sent_again(
     standin: DiscordStandIn, bots: BotRunner, world: World
 ) -> None:
     post = await started_group_on_day(standin, bots, world, first_index("quiz"))
-    await bots.stop(bots._running[0][0])
-    crash_before_marking(bots.database, world.guild.id)
-    standin.forget_nonces()  # the restart comes after Discord's nonce window
+    await crash_before_marking(standin, bots, world)
 
-    bot = await bots.start()
-    record = await recorded_post(bot, world.guild.id)
+    record = await restart_and_recover(bots, world)
 
     assert (record.status, record.message_id) == ("posted", post.id)
     assert [m.id for m in standin.channel_messages(world.channel)] == [post.id]
@@ -56,13 +56,10 @@ async def test_a_post_discord_never_got_is_sent_after_the_restart(
     standin: DiscordStandIn, bots: BotRunner, world: World
 ) -> None:
     post = await started_group_on_day(standin, bots, world, first_index("task"))
-    await bots.stop(bots._running[0][0])
-    crash_before_marking(bots.database, world.guild.id)
+    await crash_before_marking(standin, bots, world)
     del standin.messages[post.id]  # the process died before Discord accepted the message
-    standin.forget_nonces()
 
-    bot = await bots.start()
-    record = await recorded_post(bot, world.guild.id)
+    record = await restart_and_recover(bots, world)
 
     messages = standin.channel_messages(world.channel)
     assert len(messages) == 1 and messages[0].id != post.id

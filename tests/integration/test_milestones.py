@@ -170,6 +170,14 @@ async def test_a_week_of_downtime_still_sends_the_wrap_up_with_the_names(tmp_pat
     assert wrap_up.is_wrap_up and wrap_up.completed_by == ("alice", "bob") and wrap_up.ping_user_ids == ()
 
 
+async def sent_then_crashed(store: Store, clock: FakeClock, sender: RecordingSender) -> None:
+    """A tick whose send reached Discord, then the process died before recording it."""
+    sender.crash_after_send = True
+    with pytest.raises(asyncio.CancelledError):
+        await runner(store, clock, sender).tick()
+    sender.crash_after_send = False
+
+
 async def test_a_reminder_sent_before_a_crash_is_found_in_the_channel_after_a_grace(tmp_path: Path) -> None:
     clock = FakeClock(START)
     sender = RecordingSender()
@@ -179,10 +187,7 @@ async def test_a_reminder_sent_before_a_crash_is_found_in_the_channel_after_a_gr
         clock.set(DUE - timedelta(days=2))
         assert await runner(store, clock, sender).tick() == 1  # the 2-day reminder: message 1
         clock.set(DUE - timedelta(days=1))
-        sender.crash_after_send = True
-        with pytest.raises(asyncio.CancelledError):
-            await runner(store, clock, sender).tick()  # the 1-day reminder: message 2, unrecorded
-    sender.crash_after_send = False
+        await sent_then_crashed(store, clock, sender)  # the 1-day reminder: message 2, unrecorded
     async with Store(tmp_path / "db") as store:
         assert await runner(store, clock, sender).tick() == 0  # the claim may still be sending
         clock.advance(timedelta(hours=3))  # long after Discord's nonce window
@@ -199,10 +204,8 @@ async def test_a_claimed_reminder_the_channel_cannot_show_is_resent_with_the_sam
         await add_group(store, GUILD, clock.now())
         milestone = await add_milestone(store, clock, reminders="1d")
         clock.set(DUE - timedelta(days=1))
-        sender.crash_after_send = True
-        with pytest.raises(asyncio.CancelledError):
-            await runner(store, clock, sender).tick()
-    sender.crash_after_send, sender.history_readable = False, False
+        await sent_then_crashed(store, clock, sender)
+    sender.history_readable = False
     async with Store(tmp_path / "db") as store:
         # Restarted at once: the claim may belong to a worker still sending, so it waits.
         assert await runner(store, clock, sender).tick() == 0

@@ -82,18 +82,24 @@ async def test_two_workers_on_two_connections_post_each_day_once(tmp_path: Path)
         assert len(keys) == len(set(keys)) == 40 * 3
 
 
-async def test_a_post_sent_before_a_crash_is_found_in_the_channel_and_not_sent_again(tmp_path: Path) -> None:
-    clock = FakeClock(nine_am(START))
-    async with Store(tmp_path / "db") as store:
+async def sent_then_crashed(database: Path, clock: FakeClock) -> RecordingSender:
+    """Group 7's post went out and the process died before recording it."""
+    async with Store(database) as store:
         await add_group(store, 7, clock.now() - timedelta(hours=1))
         sender = RecordingSender()
         sender.crash_after_send = True
         with contextlib.suppress(asyncio.CancelledError):
             await poster(store, clock, sender).tick()
+    sender.crash_after_send = False
+    return sender
+
+
+async def test_a_post_sent_before_a_crash_is_found_in_the_channel_and_not_sent_again(tmp_path: Path) -> None:
+    clock = FakeClock(nine_am(START))
+    sender = await sent_then_crashed(tmp_path / "db", clock)
     # Restart much later (Discord has forgotten the nonce): the channel shows the post.
     clock.advance(timedelta(hours=2))
     async with Store(tmp_path / "db") as store:
-        sender.crash_after_send = False
         assert await poster(store, clock, sender).tick() == 0
         post = await store.groups.post(7, START)
         assert post is not None and (post.status, post.message_id) == ("posted", 1)
@@ -102,15 +108,10 @@ async def test_a_post_sent_before_a_crash_is_found_in_the_channel_and_not_sent_a
 
 async def test_a_claimed_post_the_channel_cannot_show_is_resent_with_the_same_nonce(tmp_path: Path) -> None:
     clock = FakeClock(nine_am(START))
-    async with Store(tmp_path / "db") as store:
-        await add_group(store, 7, clock.now() - timedelta(hours=1))
-        sender = RecordingSender()
-        sender.crash_after_send = True
-        with contextlib.suppress(asyncio.CancelledError):
-            await poster(store, clock, sender).tick()
+    sender = await sent_then_crashed(tmp_path / "db", clock)
     # Restart: the history cannot be read, so the day is sent again; Discord dedups it by nonce.
     async with Store(tmp_path / "db") as store:
-        sender.crash_after_send, sender.history_readable = False, False
+        sender.history_readable = False
         await poster(store, clock, sender).tick()
         post = await store.groups.post(7, START)
         assert post is not None and post.status == "posted"
