@@ -1,4 +1,4 @@
-"""Faults the stand-in can inject into REST routes: 429s, 5xx and added latency."""
+"""Faults the stand-in can inject into REST routes: 429s, 403s, 5xx and added latency."""
 
 from __future__ import annotations
 
@@ -24,6 +24,10 @@ class Faults:
 
     def server_error(self, route: str, *, times: int = 1, status: int = 500) -> None:
         self._pending.append(Fault(route, status, times))
+
+    def forbidden(self, route: str, *, times: int = 1) -> None:
+        """Missing Access: as when the bot lacks a permission the route needs."""
+        self._pending.append(Fault(route, 403, times))
 
     def clear(self) -> None:
         self._pending.clear()

@@ -506,6 +506,8 @@ class DiscordStandIn(LoopbackServer):
                     "X-RateLimit-Scope": "user",
                 },
             )
+        if fault is not None and fault.status == 403:
+            return _error(403, 50001, "Missing Access")
         if fault is not None:
             return _error(fault.status, 0, "Internal Server Error")
         if (too_long := _content_too_long(call.body)) is not None:

@@ -14,10 +14,8 @@ from tests.e2e.daily_helpers import MONDAY, first_index, started_group_on_day
 from tests.e2e.harness import BotRunner, World
 
 
-async def crash_before_marking(standin: DiscordStandIn, bots: BotRunner, world: World) -> None:
-    """Stop the bot and leave Monday's row as a process that died after sending the post and
-    before recording it would; the restart comes after Discord's nonce window."""
-    await bots.stop(bots._running[0][0])
+def crash_before_marking_row(bots: BotRunner, world: World) -> None:
+    """Monday's row as a process that died after sending the post and before recording it left it."""
     with sqlite3.connect(bots.database) as conn:
         changed = conn.execute(
             "UPDATE group_days SET status = 'claimed', posted_at = NULL, message_id = NULL"
@@ -25,6 +23,12 @@ async def crash_before_marking(standin: DiscordStandIn, bots: BotRunner, world: 
             (world.guild.id, MONDAY.isoformat()),
         ).rowcount
     assert changed == 1
+
+
+async def crash_before_marking(standin: DiscordStandIn, bots: BotRunner, world: World) -> None:
+    """Stop the bot, leave the row as after a crash; the restart comes after Discord's nonce window."""
+    await bots.stop(bots._running[0][0])
+    crash_before_marking_row(bots, world)
     standin.forget_nonces()
 
 
@@ -65,6 +69,22 @@ async def test_a_post_discord_never_got_is_sent_after_the_restart(
     assert len(messages) == 1 and messages[0].id != post.id
     assert (record.status, record.message_id) == ("posted", messages[0].id)
     assert messages[0].embeds[0]["title"] == post.embeds[0]["title"]
+
+
+async def test_without_read_message_history_the_resend_is_caught_by_its_nonce(
+    standin: DiscordStandIn, bots: BotRunner, world: World
+) -> None:
+    post = await started_group_on_day(standin, bots, world, first_index("quiz"))
+    await bots.stop(bots._running[0][0])
+    crash_before_marking_row(bots, world)  # restarted at once: Discord still holds the nonce
+    standin.faults.forbidden("GET /channels/{channel}/messages")
+
+    record = await restart_and_recover(bots, world)
+
+    assert standin.faults.injected == 1
+    assert (record.status, record.message_id) == ("posted", post.id)
+    assert [m.id for m in standin.channel_messages(world.channel)] == [post.id]
+    assert len(standin.requests_to("POST /channels/{channel}/messages")) == 2  # the resend was made
 
 
 async def test_the_standin_pages_a_channels_history_as_discord_does(
