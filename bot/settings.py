@@ -34,7 +34,9 @@ class Settings(BaseSettings):
 
     curriculum_path: Path | None = None
 
-    # How often the scheduler looks for due posts and reminders; due times live in the database.
+    # How often the scheduler looks for due posts and reminders (due times live in the database).
+    # Each post and reminder also wakes the scheduler at its own instant (bot/due_job.py): the
+    # tick is the safety net, not the precision.
     scheduler_tick_seconds: float = Field(default=30.0, gt=0, le=300)
 
     # Optional OpenAI-compatible LLM backend for /ask.

@@ -6,13 +6,13 @@ import logging
 from datetime import date, datetime, timedelta
 
 import discord
-from apscheduler.triggers.interval import IntervalTrigger
 from discord import app_commands
 from discord.ext import commands
 
 from bot.client import StudyBot
 from bot.core.errors import UserFacingError
 from bot.core.schedule import GroupSchedule, parse_post_time, suggest_timezones, validate_timezone
+from bot.due_job import DueJob
 from bot.services.challenges import Day, schedule_of
 from bot.services.poster import DailyPoster, PostFailed
 from bot.store import GroupRecord, GroupSettings
@@ -46,21 +46,24 @@ class Daily(commands.Cog):
     def __init__(self, bot: StudyBot) -> None:
         self.bot = bot
         self.poster = DailyPoster(bot.store, bot.challenges, bot.clock, self)
-
-    async def cog_load(self) -> None:
-        self.bot.scheduler.add_job(
+        self.job = DueJob(
+            bot.scheduler,
+            "daily-posts",
             self.poster.tick,
-            IntervalTrigger(seconds=self.bot.settings.scheduler_tick_seconds),
-            id="daily-posts",
-            replace_existing=True,
-            max_instances=1,
-            coalesce=True,
-            next_run_time=datetime.now().astimezone(),  # the first look is right at start-up
+            self.poster.next_wakeup,
+            bot.clock,
+            bot.settings.scheduler_tick_seconds,
         )
 
+    async def cog_load(self) -> None:
+        self.job.start()
+
     async def cog_unload(self) -> None:
-        if self.bot.scheduler.get_job("daily-posts"):
-            self.bot.scheduler.remove_job("daily-posts")
+        self.job.stop()
+
+    @commands.Cog.listener()
+    async def on_group_saved(self, guild_id: int) -> None:
+        await self.job.arm()  # the new post time may come before the next tick
 
     # ----- the post (PostSender) -------------------------------------------------------------
 

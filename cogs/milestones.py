@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import discord
-from apscheduler.triggers.interval import IntervalTrigger
 from discord import app_commands
 from discord.ext import commands
 
 from bot.client import StudyBot
+from bot.due_job import DueJob
 from bot.replies import send_ephemeral
 from bot.services.milestones import MilestoneService
 from bot.services.poster import PostFailed
@@ -85,23 +84,22 @@ class Milestones(commands.GroupCog, group_name="milestone", group_description="G
         self.bot = bot
         self.service = MilestoneService(bot.store, bot.curriculum, bot.clock, DiscordEvents(bot), bot.submissions)
         self.reminders = MilestoneReminders(bot.store, bot.clock, self, self.service)
+        self.job = DueJob(
+            bot.scheduler,
+            JOB_ID,
+            self.reminders.tick,
+            self.reminders.next_wakeup,
+            bot.clock,
+            bot.settings.scheduler_tick_seconds,
+        )
         self._nudges: set[asyncio.Task[object]] = set()
         super().__init__()
 
     async def cog_load(self) -> None:
-        self.bot.scheduler.add_job(
-            self.reminders.tick,
-            IntervalTrigger(seconds=self.bot.settings.scheduler_tick_seconds),
-            id=JOB_ID,
-            replace_existing=True,
-            max_instances=1,
-            coalesce=True,
-            next_run_time=datetime.now().astimezone(),  # missed reminders are looked at right at start-up
-        )
+        self.job.start()
 
     async def cog_unload(self) -> None:
-        if self.bot.scheduler.get_job(JOB_ID):
-            self.bot.scheduler.remove_job(JOB_ID)
+        self.job.stop()
         # The bot closes its database right after unloading: stop a tick still running from a nudge.
         # Whatever it left half done is in the database and is finished by the next start.
         for task in self._nudges:
@@ -116,7 +114,7 @@ class Milestones(commands.GroupCog, group_name="milestone", group_description="G
             return
         self._nudges.add(task)
         try:
-            await self.reminders.tick()
+            await self.job.run()
         finally:
             self._nudges.discard(task)
 
@@ -188,6 +186,7 @@ class Milestones(commands.GroupCog, group_name="milestone", group_description="G
             reminders=reminders,
             created_by=interaction.user.id,
         )
+        await self.job.arm()  # a reminder may be due before the next tick
         await interaction.response.defer(thinking=True)  # mirroring the event is a call to Discord
         milestone = await self.service.mirror_event(milestone)
         await interaction.edit_original_response(
@@ -258,6 +257,7 @@ class Milestones(commands.GroupCog, group_name="milestone", group_description="G
         updated = await self.service.edit(
             interaction.guild_id, milestone, title=title, due=due, description=description, reminders=reminders
         )
+        await self.job.arm()
         await interaction.response.defer(ephemeral=True, thinking=True)
         updated = await self.service.mirror_event(updated)
         await interaction.edit_original_response(embed=milestone_embed(updated, heading="✏️ Updated"))

@@ -14,7 +14,7 @@ import asyncio
 import hashlib
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.core.clock import Clock
@@ -83,6 +83,10 @@ class MilestoneReminders:
             # After the reminders, so a roadmap that cannot be built never holds them up.
             await self._sync_roadmaps()
             return sent
+
+    async def next_wakeup(self) -> datetime | None:
+        """When the next planned reminder is due."""
+        return await self.store.milestones.next_fire_at()
 
     async def _sync_roadmaps(self) -> None:
         for guild_id in await self.store.milestones.roadmap_stale_groups():

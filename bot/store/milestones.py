@@ -237,6 +237,10 @@ class MilestoneRepository:
         )
         return [_reminder(row) for row in rows]
 
+    async def next_fire_at(self) -> datetime | None:
+        row = await self._db.fetch_one("SELECT MIN(fire_at) AS at FROM milestone_reminders WHERE status = 'planned'")
+        return from_db(row["at"]) if row is not None and row["at"] else None
+
     async def has_due(self, now: datetime) -> bool:
         row = await self._db.fetch_one(
             "SELECT 1 FROM milestone_reminders WHERE status = 'planned' AND fire_at <= ? LIMIT 1", (to_db(now),)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -126,3 +127,13 @@ class BotRunner:
     async def stop_all(self) -> None:
         while self._running:
             await self.stop(self._running[-1][0])
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], what: str, timeout: float = 5.0) -> None:
+    """Poll the bot's own state (the database), which the stand-in cannot watch for us."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not await check():
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.02)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -15,7 +14,7 @@ from bot.standin import DiscordStandIn, InteractionHandle, Message
 from bot.standin.world import User
 from bot.store.timeutil import to_db
 from tests.e2e.daily_helpers import MONDAY, setup_group
-from tests.e2e.harness import BotRunner, World
+from tests.e2e.harness import BotRunner, World, eventually
 
 LATER = date(2027, 6, 7)  # a start date far ahead: no daily posts get in the way
 ROADMAP_PHASES = 8
@@ -24,16 +23,6 @@ EVENTS_ROUTE = "POST /guilds/{guild}/scheduled-events"
 
 def ts(moment: datetime) -> int:
     return int(moment.timestamp())
-
-
-async def eventually(check: Callable[[], Awaitable[bool]], what: str, timeout: float = 5.0) -> None:
-    """Poll the bot's own state (the database), which the stand-in cannot watch for us."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not await check():
-        if loop.time() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.02)
 
 
 async def ready_group(
