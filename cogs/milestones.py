@@ -138,14 +138,15 @@ class Milestones(commands.GroupCog, group_name="milestone", group_description="G
         channel = self.bot.get_partial_messageable(post.channel_id, guild_id=post.milestone.guild_id)
         content, embed, _ = reminder_content(post)
         header = content.partition(" <@")[0]  # the pings after it may have changed since
-        button = None if post.is_wrap_up else f"bp:ms:optin:{post.milestone.id}"
 
         def is_this(message: discord.Message) -> bool:
-            return (
-                message.content.startswith(header)
-                and [e.title for e in message.embeds] == [embed.title]
-                and (button is None or button in custom_ids_of(message))
-            )
+            if not message.content.startswith(header):
+                return False
+            if post.is_wrap_up:  # no button: known by its title
+                return [e.title for e in message.embeds] == [embed.title]
+            # The button names the milestone however it was renamed since; of its reminders, only
+            # ones newer than the last recorded can be this one.
+            return f"bp:ms:optin:{post.milestone.id}" in custom_ids_of(message)
 
         return await find_own_message(self.bot, channel, is_this, newer_than=after_message_id)
 

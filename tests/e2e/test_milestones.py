@@ -390,6 +390,47 @@ async def test_a_reminder_that_went_out_before_a_crash_is_recorded_after_a_late_
     assert [m.id for m in reminders(standin, world)] == [earlier.id, claimed.id]
 
 
+async def test_a_reminder_sent_before_a_crash_is_recognised_after_the_milestone_was_renamed(
+    standin: DiscordStandIn, bots: BotRunner, world: World
+) -> None:
+    milestone, (earlier, claimed) = await _two_reminders_then_a_crash(standin, bots, world)
+    with sqlite3.connect(bots.database) as conn:  # renamed while the claim waited (another worker)
+        conn.execute("UPDATE milestones SET title = 'Ship the model API' WHERE id = ?", (milestone,))
+    bot = await bots.start()
+    await eventually(lambda: _all_sent(bot, milestone, 2), "the claimed reminder recorded")
+    assert await _day_before(bot, milestone) == ("sent", claimed.id)
+    assert [m.id for m in reminders(standin, world)] == [earlier.id, claimed.id], "not sent again"
+
+
+async def test_a_wrap_up_sent_before_a_crash_is_told_from_another_milestones_by_its_title(
+    standin: DiscordStandIn, bots: BotRunner, world: World
+) -> None:
+    bot = await ready_group(standin, bots, world)
+    for title in ("Ship the API", "Write the report"):
+        await reply_to(standin, world, "milestone add", title=title, due="2027-01-07 23:59", reminders="none")
+    by_title = {m.title: m.id for m in await bot.store.milestones.in_guild(world.guild.id)}
+    ids = [by_title["Ship the API"], by_title["Write the report"]]
+    bots.clock.set(datetime(2027, 1, 7, 22, 59, tzinfo=UTC))
+    await standin.wait_until(lambda: len(reminders(standin, world)) == 2, 5, "both wrap-ups")
+    for milestone in ids:
+        await eventually(lambda milestone=milestone: _all_sent(bot, milestone, 1), "the wrap-ups recorded")
+    wrap_ups = {m.embeds[0]["title"]: m.id for m in reminders(standin, world)}
+    await bots.stop(bot)
+    with sqlite3.connect(bots.database) as conn:  # the first wrap-up's record was lost in the crash
+        conn.execute(
+            "UPDATE milestone_reminders SET status = 'claimed', message_id = NULL, sent_at = NULL, claimed_at = ?"
+            " WHERE milestone_id = ?",
+            (to_db(bots.clock.now()), ids[0]),
+        )
+    bots.clock.advance(timedelta(hours=2))
+    standin.forget_nonces()
+    bot = await bots.start()
+    await eventually(lambda: _all_sent(bot, ids[0], 1), "the claimed wrap-up recorded")
+    [record] = await bot.store.milestones.reminders(ids[0])
+    assert record.message_id == wrap_ups["🏁 Time's up: Ship the API"]
+    assert len(reminders(standin, world)) == 2, "not sent again"
+
+
 async def test_a_reminder_discord_never_got_is_sent_not_mistaken_for_the_one_before(
     standin: DiscordStandIn, bots: BotRunner, world: World
 ) -> None:
