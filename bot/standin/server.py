@@ -654,6 +654,14 @@ class DiscordStandIn(LoopbackServer):
         record = self._webhook_record(call)
         if record is None or record.callback is None:
             return _error(404, 10015, "Unknown Webhook")
+        original = self.messages.get(record.original_id) if record.original_id is not None else None
+        if original is not None and int(original.payload.get("flags") or 0) & LOADING:
+            # As Discord does: the first follow-up to a deferred "thinking" reply is that reply.
+            # The loading message becomes it, keeping its id and the ephemerality chosen when
+            # deferring (the follow-up's own flags are not asked).
+            self._apply_edit(original, call.body or {}, call.files, edited=False)
+            original.payload["flags"] = int(original.payload.get("flags") or 0) & ~LOADING
+            return _json(original.payload)
         message = self._store_message(
             int(record.payload["channel_id"]), call.body or {}, call.files, interaction=record
         )

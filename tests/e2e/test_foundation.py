@@ -100,6 +100,31 @@ async def test_unexpected_errors_are_logged_and_the_member_gets_an_apology(
     assert any("unhandled error in broken" in r.getMessage() and r.exc_info for r in caplog.records)
 
 
+async def test_an_error_after_thinking_replaces_the_thinking_reply(
+    standin: DiscordStandIn, bots: BotRunner, world: World
+) -> None:
+    await bots.start(extensions=("cogs.help", "tests.e2e.broken_cog"))
+    interaction = await standin.slash("slow-bad", guild=world.guild, channel=world.channel, user=world.member)
+    assert (await interaction.response())["type"] == 5
+    reply = await interaction.message()  # no longer "thinking"
+    assert reply.ephemeral and "That link is not on GitHub." in reply.text()
+    assert interaction.followups() == []
+
+
+async def test_the_first_follow_up_to_a_deferred_reply_is_that_reply(
+    standin: DiscordStandIn, bots: BotRunner, world: World
+) -> None:
+    """Discord's rule, which the stand-in keeps: the loading message becomes the first follow-up,
+    public or private as the defer said, whatever the follow-up asks; later ones are new messages."""
+    await bots.start(extensions=("cogs.help", "tests.e2e.broken_cog"))
+    interaction = await standin.slash("two-followups", guild=world.guild, channel=world.channel, user=world.member)
+    second = await interaction.followup(0)
+    first = await interaction.message()
+    assert (first.text(), first.ephemeral) == ("first", False)
+    assert (second.text(), second.ephemeral) == ("second", True)
+    assert interaction.followups() == [second]
+
+
 async def test_user_facing_errors_echo_input_without_pinging(
     standin: DiscordStandIn, bots: BotRunner, world: World
 ) -> None:
