@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     ask_group_daily_tokens: int = Field(default=300_000, ge=0)
     ask_cache_ttl_seconds: int = Field(default=86_400, ge=0)  # 0 turns the cache off
     ask_max_question_chars: int = Field(default=500, ge=20, le=4000)
+    # Days each /ask question is kept with its answer's record and votes: at least the admins'
+    # 30-day feedback window.
+    ask_keep_days: int = Field(default=90, ge=30, le=3650)
 
     # Optional checks through GitHub's public REST API: submitted repositories and pull requests
     # exist and are public, and /profile verify. Off unless GITHUB_VERIFY=true.

@@ -2,17 +2,49 @@
 
 from __future__ import annotations
 
+import logging
+from datetime import UTC, datetime
+
 import discord
+from apscheduler.triggers.interval import IntervalTrigger
 from discord import app_commands
 from discord.ext import commands
 
 from bot.client import StudyBot
 from bot.ui.ask import AnswerMessages, FeedbackButton
 
+log = logging.getLogger(__name__)
+
+PRUNE_JOB = "ask-prune"
+
 
 class Ask(commands.Cog):
     def __init__(self, bot: StudyBot) -> None:
         self.bot = bot
+
+    async def cog_load(self) -> None:
+        self.bot.scheduler.add_job(
+            self.prune,
+            IntervalTrigger(hours=6),
+            id=PRUNE_JOB,
+            replace_existing=True,
+            max_instances=1,
+            coalesce=True,
+            next_run_time=datetime.now(UTC),  # a bot that was off for a while catches up at start
+        )
+
+    async def cog_unload(self) -> None:
+        if self.bot.scheduler.get_job(PRUNE_JOB):
+            self.bot.scheduler.remove_job(PRUNE_JOB)
+
+    async def prune(self) -> None:
+        try:
+            answers, usage = await self.bot.ask.prune()
+        except Exception:
+            log.exception("pruning old /ask records failed")
+            return
+        if answers or usage:
+            log.info("forgot %s /ask answer(s) past the retention and %s old usage row(s)", answers, usage)
 
     @app_commands.command(name="ask", description="Ask a concept question; the answer is grounded in the course notes")
     @app_commands.guild_only()

@@ -45,6 +45,7 @@ log = logging.getLogger(__name__)
 GROUNDING_NOTES = 3
 EDIT_INTERVAL = 1.0  # seconds between two edits of a streaming answer (Discord rate-limits edits)
 FEEDBACK_WINDOW = timedelta(days=30)
+USAGE_DAYS_KEPT = 7  # budgets count one UTC day; a week back is only for looking into a problem
 
 SPOILER_HELD_BACK = (
     "🙈 This answer would give away today's challenge, so I've held it back. Try the challenge first "
@@ -61,6 +62,7 @@ class AskLimits:
     group: Usage
     cache_ttl: timedelta
     max_question_chars: int
+    keep: timedelta = timedelta(days=90)  # how long questions and their records are kept
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AskLimits:
@@ -70,6 +72,7 @@ class AskLimits:
             group=Usage(settings.ask_group_daily_requests, settings.ask_group_daily_tokens),
             cache_ttl=timedelta(seconds=settings.ask_cache_ttl_seconds),
             max_question_chars=settings.ask_max_question_chars,
+            keep=timedelta(days=settings.ask_keep_days),
         )
 
 
@@ -415,6 +418,12 @@ class AskService:
 
     async def feedback(self, guild_id: int) -> FeedbackSummary:
         return await self.store.ask.feedback_summary(guild_id, self.clock.now() - FEEDBACK_WINDOW)
+
+    async def prune(self) -> tuple[int, int]:
+        """Forget questions (with their answers' records and votes) older than the limits keep
+        them, and usage days long past. Returns (answers, usage rows) deleted."""
+        now = self.clock.now()
+        return await self.store.ask.prune(now - self.limits.keep, now.date() - timedelta(days=USAGE_DAYS_KEPT))
 
 
 @dataclass

@@ -212,6 +212,25 @@ class AskRepository:
             )
         return None if row is None else bool(row[0])
 
+    async def prune(self, answers_before: datetime, usage_before: date, *, batch: int = 500) -> tuple[int, int]:
+        """Delete answers created before `answers_before` (their votes go with them) and usage
+        days before `usage_before`. Answers go in batches, each its own short transaction, so a
+        long backlog never holds up the commands writing meanwhile."""
+        answers = 0
+        while True:
+            async with self._db.transaction() as conn:
+                cursor = await conn.execute(
+                    "DELETE FROM ask_answers WHERE id IN"
+                    " (SELECT id FROM ask_answers WHERE created_at < ? ORDER BY id LIMIT ?)",
+                    (to_db(answers_before), batch),
+                )
+            answers += cursor.rowcount
+            if cursor.rowcount < batch:
+                break
+        async with self._db.transaction() as conn:
+            cursor = await conn.execute("DELETE FROM ask_usage WHERE day < ?", (usage_before.isoformat(),))
+        return answers, cursor.rowcount
+
     async def feedback_summary(self, guild_id: int, since: datetime, *, recent: int = 3) -> FeedbackSummary:
         rows = await self._db.fetch_all(
             "SELECT source, count(*) AS n FROM ask_answers WHERE guild_id = ? AND created_at >= ? GROUP BY source",

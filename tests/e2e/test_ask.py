@@ -12,8 +12,10 @@ from bot.llm import LLMClient, make_http_client
 from bot.llm.fake_server import Answer, FakeLLM, Status
 from bot.services.ask import MODEL_UNAVAILABLE
 from bot.standin import DiscordStandIn, InteractionHandle, Message
+from bot.store import Store
+from bot.store.ask import NewAnswer
 from tests.e2e.daily_helpers import MONDAY, post_instant, setup_group
-from tests.e2e.harness import BotRunner, World, shipped_curriculum
+from tests.e2e.harness import BotRunner, World, eventually, shipped_curriculum
 
 # The features /ask touches; other features' cogs are covered by their own tests.
 EXTENSIONS = ("cogs.guilds", "cogs.help", "cogs.daily", "cogs.challenge", "cogs.ask", "cogs.profile")
@@ -238,3 +240,24 @@ async def test_profile_usage_shows_what_is_left_and_a_spent_budget_is_explained(
     text = usage.text()
     assert "**0** of 1 answers left" in text and "**199** of 200 answers left" in text
     assert "renew <t:" in text and "you can ask now" in text
+
+
+async def test_the_bot_forgets_questions_past_their_retention_when_it_starts(
+    standin: DiscordStandIn, bots: BotRunner, world: World
+) -> None:
+    now = bots.clock.now()
+    async with Store(bots.database) as store:
+        ids = [
+            await store.ask.record_answer(
+                NewAnswer(world.guild.id, world.channel.id, world.member.id, question, "notes", (), at)
+            )
+            for question, at in (("old", now - timedelta(days=91)), ("recent", now - timedelta(days=89)))
+        ]
+    bot = await bots.start(extensions=EXTENSIONS, ask_keep_days=90)
+
+    async def forgotten() -> bool:
+        return await bot.store.ask.answer(ids[0]) is None
+
+    await eventually(forgotten, "the old question forgotten")
+    recent = await bot.store.ask.answer(ids[1])
+    assert recent is not None and recent.question == "recent"

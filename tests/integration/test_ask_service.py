@@ -501,3 +501,18 @@ async def test_feedback_is_one_changeable_vote_per_member_summarised_per_server(
     summary = await service.feedback(GUILD)
     assert (summary.answers, summary.helpful, summary.unhelpful) == (1, 1, 1)
     assert summary.recent_unhelpful == ("what is overfitting",)
+
+
+async def test_questions_are_forgotten_once_older_than_the_limits_keep_them(world: World) -> None:
+    service = world.service(llm=None, keep=timedelta(days=30))
+    kept_to_the_end = await ask(service, world.screen, "what is overfitting")
+    world.clock.advance(timedelta(days=1))
+    later = await ask(service, world.screen, "what is dropout", user=BOB)
+
+    world.clock.advance(timedelta(days=29))  # the first is exactly 30 days old: still kept
+    assert (await service.prune())[0] == 0
+    world.clock.advance(timedelta(seconds=1))
+    assert (await service.prune())[0] == 1
+    with pytest.raises(UserFacingError, match="no longer available"):  # its 👍 button says so kindly
+        await service.vote(GUILD, kept_to_the_end.answer_id, ALICE, True)
+    assert "Thanks" in await service.vote(GUILD, later.answer_id, ALICE, True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -116,3 +117,25 @@ async def test_one_vote_per_member_and_answer_which_they_can_change(store: Store
     assert (summary.helpful, summary.unhelpful) == (2, 1)
     assert summary.recent_unhelpful == ("what is @everyone dropout",)
     assert (await store.ask.feedback_summary(GUILD, NOW + timedelta(seconds=1))).answers == 0
+
+
+async def test_pruning_forgets_old_answers_with_their_votes_and_old_usage_days(store: Store) -> None:
+    cutoff = NOW - timedelta(days=90)
+    old = [await store.ask.record_answer(answer(at=cutoff - timedelta(days=1, minutes=n))) for n in range(7)]
+    edge = await store.ask.record_answer(answer(BOB, at=cutoff))  # exactly at the cut-off: kept
+    new = await store.ask.record_answer(answer(guild_id=OTHER_GUILD))
+    for answer_id in (*old, edge, new):
+        await store.ask.vote(answer_id, BOB, False, NOW)
+    for day in (DAY - timedelta(days=8), DAY - timedelta(days=7), DAY):
+        await store.ask.add_usage(GUILD, ALICE, day, requests=1, tokens=10)
+
+    # Batches of 3: the seven old answers take three transactions, and nothing else goes.
+    assert await store.ask.prune(cutoff, DAY - timedelta(days=7), batch=3) == (7, 2)  # Alice's and the server's
+    assert [await store.ask.answer(a) is None for a in (*old, edge, new)] == [True] * 7 + [False, False]
+    assert (await store.ask.feedback_summary(GUILD, cutoff - timedelta(days=30))).unhelpful == 1  # the edge's vote
+    assert await store.ask.usage(GUILD, ALICE, DAY - timedelta(days=8)) == UsageCounts()
+    assert await store.ask.usage(GUILD, ALICE, DAY - timedelta(days=7)) == UsageCounts(1, 10)
+    assert await store.ask.usage(GUILD, WHOLE_GROUP, DAY) == UsageCounts(1, 10)
+    assert await store.ask.prune(cutoff, DAY - timedelta(days=7)) == (0, 0)
+    with sqlite3.connect(store._db.path) as conn:  # the votes went with their answers
+        assert conn.execute("SELECT COUNT(*) FROM ask_feedback").fetchone()[0] == 2

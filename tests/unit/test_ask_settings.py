@@ -19,6 +19,7 @@ def test_defaults_make_sensible_limits() -> None:
     assert limits.cooldown == timedelta(seconds=30)
     assert limits.member == Usage(20, 30_000) and limits.group == Usage(200, 300_000)
     assert limits.cache_ttl == timedelta(days=1) and limits.max_question_chars == 500
+    assert limits.keep == timedelta(days=90)
 
 
 def test_limits_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -30,10 +31,13 @@ def test_limits_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> No
         "ASK_GROUP_DAILY_TOKENS": "40000",
         "ASK_CACHE_TTL_SECONDS": "0",
         "ASK_MAX_QUESTION_CHARS": "300",
+        "ASK_KEEP_DAYS": "45",
     }.items():
         monkeypatch.setenv(name, value)
     limits = AskLimits.from_settings(Settings(_env_file=None))  # type: ignore[call-arg]
-    assert limits == AskLimits(timedelta(seconds=5), Usage(3, 4000), Usage(30, 40000), timedelta(0), 300)
+    assert limits == AskLimits(
+        timedelta(seconds=5), Usage(3, 4000), Usage(30, 40000), timedelta(0), 300, keep=timedelta(days=45)
+    )
 
 
 @pytest.mark.parametrize(
@@ -45,6 +49,7 @@ def test_limits_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> No
         {"ask_cache_ttl_seconds": -1},
         {"ask_max_question_chars": 5},
         {"ask_max_question_chars": 10_000},  # Discord's option allows 4,000 at most
+        {"ask_keep_days": 7},  # shorter than the admins' 30-day feedback summary
     ],
 )
 def test_nonsense_is_refused(bad: dict[str, object]) -> None:
