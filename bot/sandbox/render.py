@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import textwrap
 import unicodedata
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -44,14 +43,48 @@ def columns(text: str) -> int:
     return width
 
 
+def wrap(line: str, width: int) -> list[str]:
+    """Greedy word wrap measured in terminal columns (textwrap counts characters, so a line of
+    emoji overflowed). Continuation lines keep the line's indent, so a field's value stays under
+    its name, and start with a word, never with the space that was broken at."""
+    body = line.lstrip(" ")
+    indent = line[: len(line) - len(body)]
+    pieces: list[str] = []
+    current = ""
+    for word in body.split(" "):
+        while columns(indent + word) > width:  # longer than a line: cut it where it fills one
+            if current:
+                pieces.append(current)
+                current = ""
+            cut = _fitting(word, width - columns(indent))
+            pieces.append(indent + word[:cut])
+            word = word[cut:]
+        if not current.strip(" "):  # nothing but the indent yet
+            current = indent + word
+        elif columns(current) + 1 + columns(word) <= width:
+            current += " " + word
+        else:
+            pieces.append(current.rstrip(" "))
+            current = indent + word
+    if current:
+        pieces.append(current.rstrip(" "))
+    return pieces or [""]
+
+
+def _fitting(word: str, width: int) -> int:
+    """How many of `word`'s characters fit in `width` columns (at least one)."""
+    for n in range(len(word), 0, -1):
+        if columns(word[:n]) <= width:
+            return n
+    return 1
+
+
 def _box(title: str, lines: list[str]) -> list[str]:
     inner = WIDTH - 4
     top = f"┌─ {title[: inner - 2]} " if title else "┌"
     out = [top + "─" * max(0, WIDTH - columns(top) - 1) + "┐"]
     for line in lines:
-        indent = line[: len(line) - len(line.lstrip(" "))]  # a field's value stays under its name
-        pieces = textwrap.wrap(line, inner, subsequent_indent=indent, replace_whitespace=False, drop_whitespace=False)
-        for piece in pieces or [""]:
+        for piece in wrap(line, inner):
             out.append(f"│ {piece}{' ' * max(0, inner - columns(piece))} │")
     out.append("└" + "─" * (WIDTH - 2) + "┘")
     return out

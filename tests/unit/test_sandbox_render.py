@@ -1,4 +1,4 @@
-from bot.sandbox.render import WIDTH, columns, render_embed
+from bot.sandbox.render import WIDTH, columns, render_embed, wrap
 
 
 def test_a_long_field_value_wraps_under_its_field_name() -> None:
@@ -23,3 +23,14 @@ def test_terminal_columns_count_emoji_as_two_and_joiners_as_none() -> None:
 def test_boxes_with_emoji_keep_their_right_edge() -> None:
     box = render_embed({"title": "🏆 Points · this week", "description": "🥇 @alice — **10** points\n✅ done"})
     assert {columns(line) for line in box} == {WIDTH}
+
+
+def test_wrapped_lines_start_with_a_word_and_fit_in_columns() -> None:
+    text = "`/config leaderboard exclude` — Leave members holding a role off the leaderboards 🏆🏆 " * 3
+    pieces = wrap(text, 40)
+    assert all(columns(piece) <= 40 for piece in pieces)
+    assert all(not piece.startswith(" ") for piece in pieces)
+    assert " ".join(pieces) == text.strip()
+    assert wrap("  🥇" * 30, 20)[1].startswith("  🥇"), "continuations keep the indent"
+    assert wrap("x" * 50, 20) == ["x" * 20, "x" * 20, "x" * 10]
+    assert wrap("", 20) == [""] and wrap("two  spaces", 40) == ["two  spaces"]
