@@ -194,13 +194,6 @@ class LedgerRepository:
     async def streak_history(self, guild_id: int, user_id: int) -> StreakHistory:
         return _history(await self._db.fetch_all(_HISTORY_SQL, (guild_id, user_id, guild_id, user_id)))
 
-    async def completed_dates(self, guild_id: int, user_id: int) -> list[date]:
-        rows = await self._db.fetch_all(
-            "SELECT group_date FROM completions WHERE guild_id = ? AND user_id = ? ORDER BY group_date",
-            (guild_id, user_id),
-        )
-        return [date.fromisoformat(row[0]) for row in rows]
-
     async def excuse(
         self,
         guild_id: int,

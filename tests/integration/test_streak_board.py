@@ -314,7 +314,7 @@ async def reference(env: Env, period: Period, *, excluded: set[int], min_activit
     rows = await env.store._db.fetch_all("SELECT DISTINCT user_id FROM completions WHERE guild_id = ?", (GUILD,))
     standings = []
     for user in sorted(int(r[0]) for r in rows):
-        completed = await env.store.ledger.completed_dates(GUILD, user)
+        completed = (await env.store.standings.completed_days(GUILD))[user]
         excused = [e.group_date for e in await env.store.ledger.excused_days(GUILD, user)]
         summary = summarize_streak(completed, excused, completed[0], today)
         missed = [d for d, status in summary.history.items() if status is DayStatus.MISSED]
@@ -354,7 +354,7 @@ async def test_the_board_matches_a_replay_of_random_ledgers(env: Env, seed: int)
             await env.store.ledger.excuse(GUILD, repaired, "repair", env.at(today), user_id=member, by_user_id=9)
         if rng.random() < 0.4:  # an admin excuses a member's recent absence, up to yesterday
             member = rng.choice(users)
-            done = await env.store.ledger.completed_dates(GUILD, member)
+            done = (await env.store.standings.completed_days(GUILD)).get(member, [])
             absent = [d for d in (day(n - 3), day(n - 2), day(n - 1)) if d >= START and (not done or d > done[-1])]
             for missed in absent:
                 await env.store.ledger.excuse(GUILD, missed, "away", env.at(today), user_id=member, by_user_id=9)
