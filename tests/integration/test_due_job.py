@@ -43,6 +43,19 @@ class Work:
                 await self.ran.wait()
 
 
+async def started(scheduler: AsyncIOScheduler, work: Work) -> DueJob:
+    """A job on the system clock whose look at start-up has run."""
+    job = DueJob(scheduler, "posts", work.run, work.next_due, SystemClock(), TICK)
+    job.start()
+    await work.wait_runs(1)
+    return job
+
+
+async def wake_in(job: DueJob, work: Work, seconds: float) -> None:
+    work.due = datetime.now(UTC) + timedelta(seconds=seconds)
+    await job.arm()
+
+
 async def test_runs_at_start_then_wakes_when_the_next_work_is_due(scheduler: AsyncIOScheduler) -> None:
     work = Work()
     work.due = datetime.now(UTC) + timedelta(seconds=0.4)
@@ -75,11 +88,8 @@ async def test_no_wake_up_when_the_tick_comes_first_or_nothing_is_ahead(
 ) -> None:
     """Overdue work a run just left (another worker's claim) waits for the tick: no busy loop."""
     work = Work()
-    job = DueJob(scheduler, "posts", work.run, work.next_due, SystemClock(), TICK)
-    job.start()
-    await work.wait_runs(1)
-    work.due = datetime.now(UTC) + timedelta(seconds=1)
-    await job.arm()
+    job = await started(scheduler, work)
+    await wake_in(job, work, 1)
     assert scheduler.get_job(job.wake_id) is not None
     work.due = None if due_in is None else datetime.now(UTC) + due_in
     await job.arm()
@@ -100,10 +110,7 @@ async def test_a_clock_that_stands_still_does_not_spin(scheduler: AsyncIOSchedul
 
 async def test_stop_removes_the_tick_and_the_wake_up(scheduler: AsyncIOScheduler) -> None:
     work = Work()
-    job = DueJob(scheduler, "posts", work.run, work.next_due, SystemClock(), TICK)
-    job.start()
-    await work.wait_runs(1)
-    work.due = datetime.now(UTC) + timedelta(seconds=2)
-    await job.arm()
+    job = await started(scheduler, work)
+    await wake_in(job, work, 2)
     job.stop()
     assert scheduler.get_job(job.job_id) is None and scheduler.get_job(job.wake_id) is None
