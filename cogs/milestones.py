@@ -146,7 +146,7 @@ class Milestones(commands.GroupCog, group_name="milestone", group_description="G
                 return [e.title for e in message.embeds] == [embed.title]
             # The button names the milestone however it was renamed since; of its reminders, only
             # ones newer than the last recorded can be this one.
-            return f"bp:ms:optin:{post.milestone.id}" in custom_ids_of(message)
+            return OptInButton(post.milestone.id).custom_id in custom_ids_of(message)
 
         return await find_own_message(self.bot, channel, is_this, newer_than=after_message_id)
 
