@@ -1,4 +1,4 @@
-"""A scheduled job that runs on a fixed tick and also at the instant its next work is due.
+"""Scheduled jobs: periodic ones, and one that also runs at the instant its next work is due.
 
 The daily post and milestone reminders are due at exact instants stored in the database. A tick
 alone makes each of them up to one tick late (30 s by default); ticking every second instead
@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.date import DateTrigger
@@ -25,6 +26,26 @@ log = logging.getLogger(__name__)
 
 # A fake clock that stands still keeps "due in 3 ms" true forever: wake no faster than this.
 SHORTEST_WAIT = timedelta(milliseconds=10)
+
+
+def start_every(scheduler: BaseScheduler, job_id: str, run: Callable[[], Awaitable[Any]], seconds: float) -> None:
+    """Run `run` every `seconds`, the first time right away: work missed while the bot was off is
+    done at start-up. Runs never overlap, and a backlog of missed runs is one run."""
+    scheduler.add_job(
+        run,
+        IntervalTrigger(seconds=seconds),
+        id=job_id,
+        replace_existing=True,
+        max_instances=1,
+        coalesce=True,
+        next_run_time=datetime.now(UTC),
+    )
+
+
+def stop_jobs(scheduler: BaseScheduler, *job_ids: str) -> None:
+    for job_id in job_ids:
+        if scheduler.get_job(job_id):
+            scheduler.remove_job(job_id)
 
 
 class DueJob:
@@ -46,20 +67,10 @@ class DueJob:
         self._tick_seconds = tick_seconds
 
     def start(self) -> None:
-        self._scheduler.add_job(
-            self.run,
-            IntervalTrigger(seconds=self._tick_seconds),
-            id=self.job_id,
-            replace_existing=True,
-            max_instances=1,
-            coalesce=True,
-            next_run_time=datetime.now(UTC),  # the first look is right at start-up: missed work is done now
-        )
+        start_every(self._scheduler, self.job_id, self.run, self._tick_seconds)
 
     def stop(self) -> None:
-        for job_id in (self.job_id, self.wake_id):
-            if self._scheduler.get_job(job_id):
-                self._scheduler.remove_job(job_id)
+        stop_jobs(self._scheduler, self.job_id, self.wake_id)
 
     async def run(self) -> None:
         """Do the work that is due, then wake for the next."""
@@ -74,12 +85,12 @@ class DueJob:
         if tick is None or wait is None or wait <= timedelta(0):
             # Nothing ahead, or something due that a run just left (another worker's claim): the
             # tick looks again, so a stuck row never turns into a busy loop.
-            self._drop_wake()
+            stop_jobs(self._scheduler, self.wake_id)
             return
         # The wait is measured on the injected clock and slept on the scheduler's (real) one.
         at = datetime.now(UTC) + max(wait, SHORTEST_WAIT)
         if tick.next_run_time is not None and tick.next_run_time <= at:
-            self._drop_wake()
+            stop_jobs(self._scheduler, self.wake_id)
             return
         self._scheduler.add_job(
             self.run,
@@ -89,7 +100,3 @@ class DueJob:
             misfire_grace_time=None,  # late is still better than waiting for the tick
         )
         log.debug("%s wakes at %s", self.job_id, at.isoformat())
-
-    def _drop_wake(self) -> None:
-        if self._scheduler.get_job(self.wake_id):
-            self._scheduler.remove_job(self.wake_id)

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
 
 import discord
-from apscheduler.triggers.interval import IntervalTrigger
 from discord import app_commands
 from discord.ext import commands
 
 from bot.client import StudyBot
+from bot.due_job import start_every, stop_jobs
 from bot.ui.ask import AnswerMessages, FeedbackButton
 
 log = logging.getLogger(__name__)
@@ -23,19 +22,10 @@ class Ask(commands.Cog):
         self.bot = bot
 
     async def cog_load(self) -> None:
-        self.bot.scheduler.add_job(
-            self.prune,
-            IntervalTrigger(hours=6),
-            id=PRUNE_JOB,
-            replace_existing=True,
-            max_instances=1,
-            coalesce=True,
-            next_run_time=datetime.now(UTC),  # a bot that was off for a while catches up at start
-        )
+        start_every(self.bot.scheduler, PRUNE_JOB, self.prune, 6 * 3600)
 
     async def cog_unload(self) -> None:
-        if self.bot.scheduler.get_job(PRUNE_JOB):
-            self.bot.scheduler.remove_job(PRUNE_JOB)
+        stop_jobs(self.bot.scheduler, PRUNE_JOB)
 
     async def prune(self) -> None:
         try:

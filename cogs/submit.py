@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 from typing import Literal
 
 import discord
-from apscheduler.triggers.interval import IntervalTrigger
 from discord import app_commands
 from discord.ext import commands
 
 from bot.client import StudyBot
 from bot.curriculum.models import TaskChallenge
+from bot.due_job import start_every, stop_jobs
 from bot.ui.submissions import SubmissionsButton, announce, recorded_reply, submissions_page
 
 log = logging.getLogger(__name__)
@@ -27,19 +26,11 @@ class Submit(commands.Cog):
     async def cog_load(self) -> None:
         if self.bot.github is None:
             return
-        self.bot.scheduler.add_job(
-            self.recheck,
-            IntervalTrigger(minutes=self.bot.settings.github_recheck_minutes),
-            id=RECHECK_JOB,
-            replace_existing=True,
-            max_instances=1,
-            coalesce=True,
-            next_run_time=datetime.now().astimezone(),  # submissions left unchecked before a restart
-        )
+        # At start-up too: submissions left unchecked before a restart.
+        start_every(self.bot.scheduler, RECHECK_JOB, self.recheck, self.bot.settings.github_recheck_minutes * 60)
 
     async def cog_unload(self) -> None:
-        if self.bot.scheduler.get_job(RECHECK_JOB):
-            self.bot.scheduler.remove_job(RECHECK_JOB)
+        stop_jobs(self.bot.scheduler, RECHECK_JOB)
 
     async def recheck(self) -> None:
         try:
